@@ -1,0 +1,112 @@
+// `npm run ingest -- <files…>`: builds or updates the index and prints what it found.
+import { parseArgs } from 'node:util';
+import { BUNDLED_CORPUS, loadConfig } from '../src/config.js';
+import { loadEmbeddingModel } from '../src/embeddings/load-embedding-model.js';
+import { createProgress } from '../src/progress.js';
+import { buildIndex } from './build-index.js';
+import { SUPPORTED_EXTENSIONS } from './parse-source.js';
+
+const HELP = `Usage: npm run ingest -- [options] <file…>
+
+Parses abstracts from export files, embeds them locally and builds (or updates) the search index.
+
+Formats (detected from the content, then the extension):
+  RIS (.ris), BibTeX (.bib), PubMed MEDLINE (.nbib/.txt) and XML (.xml), Web of Science plain text,
+  CSV/TSV with a header row (Scopus, Web of Science), JSON, JSONL and CSL-JSON (Zotero),
+  and the bundled listing format (ingest/corpus/seed-abstracts.txt).
+
+Options:
+  --replace          rebuild from these files only, dropping what the index held
+  --bundled          also ingest the bundled corpus (${BUNDLED_CORPUS})
+  --data-dir <dir>   where the index lives (default: $DATA_DIR or ./data)
+  --quiet            print only the summary
+  -h, --help         show this help
+
+Re-ingesting a paper (same DOI, PMID, or title and year) updates it; it is never duplicated.
+The previous index stays intact until the new one is completely written.
+Exit status: 0 when every file and record was read, 1 when some were skipped, 2 on a usage error.
+
+Extensions recognised: ${SUPPORTED_EXTENSIONS.join(' ')}`;
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      allowPositionals: true,
+      options: {
+        replace: { type: 'boolean', default: false },
+        bundled: { type: 'boolean', default: false },
+        'data-dir': { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const files = [...(values.bundled ? [BUNDLED_CORPUS] : []), ...positionals];
+  if (files.length === 0) {
+    console.error(`No input files.\n\n${HELP}`);
+    return 2;
+  }
+  const config = loadConfig({ ...process.env, ...(values['data-dir'] ? { DATA_DIR: values['data-dir'] } : {}) });
+  const progress = createProgress();
+  const loaded = await loadEmbeddingModel(config, {
+    onDownload: (() => {
+      let shown = '';
+      return (p) => {
+        if (p.file !== shown) {
+          shown = p.file;
+          progress.start(`download ${p.file}`, p.total, 'bytes');
+        }
+        progress.update(p.loaded);
+      };
+    })(),
+  });
+  progress.stop();
+  console.error(`Embedding model: ${loaded.info.modelId}${loaded.info.offline ? ' (offline fallback model)' : ''}, ${loaded.info.dims} dims`);
+
+  const report = await buildIndex({
+    config,
+    files,
+    loaded,
+    replace: values.replace,
+    progress,
+    onPaper: values.quiet
+      ? undefined
+      : (paper) => {
+          const facts = [paper.design, paper.sampleSize].filter(Boolean).join(', ');
+          const text = paper.hasText ? (paper.abstract ? '' : ' [title only]') : ' [no title or abstract]';
+          console.log(`  ${paper.label}${paper.title ? ` — ${paper.title}` : ''}${facts ? ` (${facts})` : ''}${text}`);
+        },
+  });
+
+  if (report.reembedReason) console.error(`Re-embedded every paper: ${report.reembedReason}.`);
+  for (const w of report.warnings) console.error(`warning: ${w}`);
+  for (const f of report.files) for (const e of f.errors) console.error(`error: ${e.message}`);
+  const m = report.manifest;
+  console.log(
+    [
+      '',
+      `Ingested ${report.ingested} papers from ${report.files.length} file(s): ${report.added} new, ${report.updated} updated, ${report.skipped} skipped${report.noText ? `, ${report.noText} with no title or abstract (kept as bibliographic entries, not searchable)` : ''}.`,
+      ...report.files.map((f) => `  ${f.file}: ${f.format ?? 'unreadable'}, ${f.records} records${f.errors.length ? `, ${f.errors.length} skipped` : ''}`),
+      `Index: ${m.counts.papers} papers (${m.counts.papersWithText} with text), ${m.counts.chunks} chunks (${report.chunksEmbedded} embedded, ${report.chunksReused} reused) in ${(m.buildMs / 1000).toFixed(1)} s`,
+      `Written to ${report.buildDir}`,
+    ].join('\n'),
+  );
+  return report.skipped > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`ingest failed: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,136 @@
+// The one place that reads process.env. Everything else receives a frozen Config,
+// so tests can build any configuration without touching the environment.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const BUNDLED_CORPUS = path.join(PROJECT_ROOT, 'ingest', 'corpus', 'seed-abstracts.txt');
+export const PROMPTS_DIR = path.join(PROJECT_ROOT, 'prompts');
+export const WEB_DIR = path.join(PROJECT_ROOT, 'web');
+
+/** The project's own deterministic model: chosen explicitly with EMBEDDING_MODEL=offline. */
+export const OFFLINE_MODEL_ID = 'offline';
+
+const DEFAULT_CRISIS_MESSAGE =
+  'It sounds like you may be going through something very hard right now. You deserve support. ' +
+  'If you are in immediate danger, call your local emergency number. You can reach a crisis line ' +
+  'any time: in the US call or text 988, in the UK and Ireland call Samaritans on 116 123, or find ' +
+  'a line in your country at findahelpline.com. Talking to someone you trust can help too.';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const envSchema = z.object({
+  DATA_DIR: z.string().default('./data'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: int(0, 65535).default(3000),
+  CORPUS_PATH: z.string().default(BUNDLED_CORPUS),
+
+  EMBEDDING_MODEL: z.string().default('Xenova/all-MiniLM-L6-v2'),
+  EMBEDDING_MODEL_PATH: optionalString,
+  EMBEDDING_POOLING: z.enum(['mean', 'cls']).default('mean'),
+  EMBEDDING_QUERY_PREFIX: z.string().default(''),
+  EMBEDDING_DOCUMENT_PREFIX: z.string().default(''),
+  EMBEDDING_BATCH_SIZE: int(1, 1024).default(32),
+  ALLOW_REMOTE_MODELS: bool.default(true),
+
+  CHUNK_SENTENCES: int(1, 20).default(3),
+  CHUNK_OVERLAP: int(0, 10).default(1),
+
+  // Tuned by `npm run bench` (see README, Performance): recall@10 >= 0.98 at 100k vectors.
+  HNSW_M: int(4, 128).default(16),
+  HNSW_EF_CONSTRUCTION: int(10, 2000).default(100),
+  HNSW_EF_SEARCH: int(10, 2000).default(100),
+
+  RETRIEVAL_K: int(1, 50).default(6),
+
+  LLM_BASE_URL: optionalString,
+  LLM_MODEL: optionalString,
+  LLM_API_KEY: optionalString,
+  LLM_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  LLM_MAX_RETRIES: int(0, 10).default(2),
+
+  API_KEY: optionalString,
+  BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(64 * 1024),
+  CRISIS_MESSAGE: z.string().default(DEFAULT_CRISIS_MESSAGE),
+});
+
+export interface Config {
+  dataDir: string;
+  host: string;
+  port: number;
+  corpusPath: string;
+  embedding: {
+    model: string;
+    localModelPath?: string;
+    pooling: 'mean' | 'cls';
+    queryPrefix: string;
+    documentPrefix: string;
+    batchSize: number;
+    allowRemoteModels: boolean;
+  };
+  chunking: { sentencesPerChunk: number; overlap: number };
+  hnsw: { m: number; efConstruction: number; efSearch: number };
+  retrievalK: number;
+  llm?: { baseUrl: string; model: string; apiKey?: string; timeoutMs: number; maxRetries: number };
+  apiKey?: string;
+  bodyLimitBytes: number;
+  crisisMessage: string;
+}
+
+/** Parses an environment (process.env by default) into a frozen Config; throws with every bad variable named. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const llm =
+    e.LLM_BASE_URL && e.LLM_MODEL
+      ? {
+          baseUrl: e.LLM_BASE_URL,
+          model: e.LLM_MODEL,
+          apiKey: e.LLM_API_KEY,
+          timeoutMs: e.LLM_TIMEOUT_MS,
+          maxRetries: e.LLM_MAX_RETRIES,
+        }
+      : undefined;
+  return deepFreeze({
+    dataDir: path.resolve(e.DATA_DIR),
+    host: e.HOST,
+    port: e.PORT,
+    corpusPath: path.resolve(e.CORPUS_PATH),
+    embedding: {
+      model: e.EMBEDDING_MODEL,
+      localModelPath: e.EMBEDDING_MODEL_PATH ? path.resolve(e.EMBEDDING_MODEL_PATH) : undefined,
+      pooling: e.EMBEDDING_POOLING,
+      queryPrefix: e.EMBEDDING_QUERY_PREFIX,
+      documentPrefix: e.EMBEDDING_DOCUMENT_PREFIX,
+      batchSize: e.EMBEDDING_BATCH_SIZE,
+      allowRemoteModels: e.ALLOW_REMOTE_MODELS,
+    },
+    chunking: { sentencesPerChunk: e.CHUNK_SENTENCES, overlap: Math.min(e.CHUNK_OVERLAP, e.CHUNK_SENTENCES - 1) },
+    hnsw: { m: e.HNSW_M, efConstruction: e.HNSW_EF_CONSTRUCTION, efSearch: e.HNSW_EF_SEARCH },
+    retrievalK: e.RETRIEVAL_K,
+    llm,
+    apiKey: e.API_KEY,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    crisisMessage: e.CRISIS_MESSAGE,
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
