@@ -1,0 +1,78 @@
+// Cited multi-paper summaries without an LLM: every sentence of the chosen abstracts is sorted into
+// a theme (aims, methods, findings, implications) by its section label or, failing that, its cue
+// words; each theme keeps the sentences most relevant to the topic, one per paper, each cited.
+import type { Paper, Section } from '../types.js';
+import { splitSentences } from '../text/sentences.js';
+import { contentTerms } from '../text/terms.js';
+import { coverageOf, queryTerms, type Idf } from './evidence.js';
+import type { Source } from './cite.js';
+
+export type ThemeName = 'Aims and context' | 'Methods and samples' | 'Findings' | 'Implications';
+const THEMES: ThemeName[] = ['Findings', 'Implications', 'Methods and samples', 'Aims and context'];
+
+const SECTION_THEME: Array<[RegExp, ThemeName]> = [
+  [/^(background|introduction|context|aims?|objectives?|purpose|rationale)/i, 'Aims and context'],
+  [/^(methods?|methodology|design|setting|participants|measures|interventions?|study design|patients and methods|materials)/i, 'Methods and samples'],
+  [/^(results|findings|main outcome)/i, 'Findings'],
+  [/^(conclusions?|implications|discussion|originality|practical|social|research limitations|limitations)/i, 'Implications'],
+];
+
+const CUES: Array<[RegExp, ThemeName]> = [
+  [/\b(should|need(s|ed)? to|implications?|recommend|suggests? that|highlight|must|future research|policy|practice)\b/i, 'Implications'],
+  [/\b(found|find(ings)?|results?|showed|shown|reported|identified|indicate[sd]?|revealed|significant(ly)?|improv|reduc|increas|associated)\b/i, 'Findings'],
+  [/\b(interview(s|ed)?|survey(s|ed)?|questionnaire|participants|recruited|sample|randomi[sz]ed|focus groups?|data were|we (used|conducted|followed|analy[sz]ed)|N\s*=)\b/i, 'Methods and samples'],
+  [/\b(aims?|objective|purpose|little is known|this (study|paper|article)|we (explore|examine|investigate))\b/i, 'Aims and context'],
+];
+
+export function themeOf(sentence: string, start: number, sections: Section[]): ThemeName {
+  const section = sections.find((s) => start >= s.start && start < s.end);
+  if (section) for (const [re, theme] of SECTION_THEME) if (re.test(section.label)) return theme;
+  for (const [re, theme] of CUES) if (re.test(sentence)) return theme;
+  return 'Findings';
+}
+
+export interface SummaryTheme {
+  theme: ThemeName;
+  sentences: Array<{ text: string; n: number; paperId: string; start: number; end: number }>;
+}
+
+export interface SummaryDraft {
+  summary: string;
+  themes: SummaryTheme[];
+  sources: Source[];
+}
+
+/**
+ * @example summarizePapers('peer support and stigma', papers, idf).themes[0].theme // 'Findings'
+ */
+export function summarizePapers(topic: string | undefined, papers: Array<{ paper: Paper; score: number }>, idf: Idf, perTheme = 4): SummaryDraft {
+  const withText = papers.filter((p) => p.paper.abstract);
+  const sources: Source[] = withText.map((p, i) => ({ n: i + 1, paper: p.paper, score: p.score }));
+  const q = topic ? queryTerms(topic, idf) : null;
+  const pools = new Map<ThemeName, Array<SummaryTheme['sentences'][number] & { rank: number }>>();
+  for (const { n, paper } of sources) {
+    const spans = splitSentences(paper.abstract!);
+    spans.forEach((s, i) => {
+      const text = paper.abstract!.slice(s.start, s.end);
+      if (text.length < 30) return;
+      const theme = themeOf(text, s.start, paper.sections);
+      const relevance = q ? coverageOf(q, new Set(contentTerms(text))) : 0;
+      // Later sentences of an abstract carry its results and conclusions: a slight preference.
+      const rank = relevance + 0.05 * (i / Math.max(1, spans.length - 1)) - 0.02 * (n - 1);
+      const pool = pools.get(theme) ?? [];
+      pool.push({ text, n, paperId: paper.id, start: s.start, end: s.end, rank });
+      pools.set(theme, pool);
+    });
+  }
+  const themes: SummaryTheme[] = [];
+  for (const theme of THEMES) {
+    const pool = (pools.get(theme) ?? []).sort((a, b) => b.rank - a.rank);
+    const seen = new Set<string>();
+    const picked = pool.filter((s) => (seen.has(s.paperId) ? false : (seen.add(s.paperId), true))).slice(0, perTheme);
+    if (picked.length) themes.push({ theme, sentences: picked.map(({ rank: _rank, ...rest }) => rest) });
+  }
+  const summary = themes
+    .map((t) => `## ${t.theme}\n${t.sentences.map((s) => `${s.text.replace(/([.!?]+["”’)]*)?$/, '')} [${s.n}].`).join(' ')}`)
+    .join('\n\n');
+  return { summary, themes, sources };
+}

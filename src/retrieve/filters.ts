@@ -1,0 +1,35 @@
+// Search filters, compiled once per request into a predicate on papers. They are applied inside
+// retrieval (dense and lexical), never to a list already cut to k.
+import type { Paper } from '../types.js';
+
+export interface SearchFilters {
+  yearFrom?: number;
+  yearTo?: number;
+  /** Matches when any author's name contains this text (case- and accent-insensitive). */
+  authors?: string;
+  venue?: string;
+  paperIds?: string[];
+}
+
+const fold = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+
+export function isEmptyFilter(f: SearchFilters | undefined): boolean {
+  return !f || (f.yearFrom === undefined && f.yearTo === undefined && !f.authors && !f.venue && !f.paperIds?.length);
+}
+
+/** @example compileFilters({ yearFrom: 2015 })(paper2012) // false */
+export function compileFilters(f: SearchFilters | undefined): (paper: Paper) => boolean {
+  if (!f || isEmptyFilter(f)) return () => true;
+  const author = f.authors ? fold(f.authors.trim()) : null;
+  const venue = f.venue ? fold(f.venue.trim()) : null;
+  const ids = f.paperIds?.length ? new Set(f.paperIds) : null;
+  return (p) => {
+    // A paper with no year cannot be shown to fall inside a year range.
+    if (f.yearFrom !== undefined && (p.year === null || p.year < f.yearFrom)) return false;
+    if (f.yearTo !== undefined && (p.year === null || p.year > f.yearTo)) return false;
+    if (ids && !ids.has(p.id)) return false;
+    if (venue && !(p.venue && fold(p.venue).includes(venue))) return false;
+    if (author && !p.authors.some((a) => fold(`${a.given ?? ''} ${a.family}`).includes(author) || fold(`${a.family}, ${a.given ?? ''}`).includes(author))) return false;
+    return true;
+  };
+}

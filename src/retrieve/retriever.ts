@@ -1,0 +1,155 @@
+// Hybrid retrieval: dense search in the HNSW index plus BM25 over the same chunks, fused by
+// reciprocal rank, grouped by paper with at most a couple of passages each so one paper cannot
+// fill every slot. Filters are applied inside both searches.
+import type { Chunk, Paper } from '../types.js';
+import type { StoredIndex } from '../store/index-store.js';
+import type { TransformersEmbeddings } from '../embeddings/transformers-embeddings.js';
+import { contentTerms } from '../text/terms.js';
+import { compileFilters, isEmptyFilter, type SearchFilters } from './filters.js';
+import { fuseRankings, RRF_K } from './fuse-rankings.js';
+import { LexicalIndex } from './lexical-index.js';
+
+export type RetrievalMode = 'fused' | 'dense' | 'lexical';
+
+export interface Passage {
+  chunk: Chunk;
+  row: number;
+  /** Fused relevance, 1 = top of every ranking. */
+  score: number;
+  /** Cosine similarity to the query, when dense search found this chunk. */
+  dense?: number;
+}
+
+export interface RetrievedPaper {
+  paper: Paper;
+  score: number;
+  passages: Passage[];
+}
+
+export interface RetrieveOptions {
+  k?: number;
+  filters?: SearchFilters;
+  mode?: RetrievalMode;
+  passagesPerPaper?: number;
+}
+
+/** Below this many allowed chunks an exact scan beats a filtered graph walk, and is exact. */
+const EXACT_SCAN_LIMIT = 20_000;
+const QUERY_CACHE_SIZE = 512;
+
+export class Retriever {
+  readonly papers: Map<string, Paper>;
+  readonly chunks: Chunk[];
+  private readonly lexical: LexicalIndex;
+  private readonly dims: number;
+  private readonly documentFrequency = new Map<string, number>();
+  private readonly queryCache = new Map<string, Float32Array>();
+
+  constructor(
+    private readonly index: StoredIndex,
+    private readonly embeddings: Pick<TransformersEmbeddings, 'embedRaw' | 'queryPrefix'>,
+  ) {
+    this.papers = new Map(index.papers.map((p) => [p.id, p]));
+    this.chunks = index.chunks;
+    this.dims = index.manifest.embedding.dims;
+    this.lexical = new LexicalIndex(index.chunks);
+    for (const c of index.chunks) for (const t of new Set(contentTerms(c.text))) this.documentFrequency.set(t, (this.documentFrequency.get(t) ?? 0) + 1);
+  }
+
+  /** Inverse document frequency of a content term over all chunks (smoothed, always > 0). */
+  idf(term: string): number {
+    const n = this.chunks.length;
+    const df = this.documentFrequency.get(term) ?? 0;
+    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  }
+
+  async embedQuery(query: string): Promise<Float32Array> {
+    const key = query.trim().toLowerCase();
+    let v = this.queryCache.get(key);
+    if (!v) {
+      [v] = await this.embeddings.embedRaw([this.embeddings.queryPrefix + query]);
+      if (this.queryCache.size >= QUERY_CACHE_SIZE) this.queryCache.delete(this.queryCache.keys().next().value!);
+      this.queryCache.set(key, v);
+    }
+    return v;
+  }
+
+  private async denseRanking(query: string, n: number, allowed: Set<number> | null): Promise<Array<[number, number]>> {
+    if (this.chunks.length === 0) return [];
+    const q = await this.embedQuery(query);
+    if (allowed && allowed.size <= EXACT_SCAN_LIMIT) return this.exactScan(q, n, allowed);
+    const k = Math.min(n, this.chunks.length);
+    const filter = allowed ? (doc: { metadata: Record<string, unknown> }) => allowed.has(this.rowOf(doc.metadata.chunkId as string)) : undefined;
+    const results = await this.index.store.similaritySearchVectorWithScore(Array.from(q), k, filter);
+    return results.map(([doc, distance]) => [this.rowOf(doc.metadata.chunkId as string), 1 - distance]);
+  }
+
+  private rowIndex?: Map<string, number>;
+  private rowOf(chunkId: string): number {
+    this.rowIndex ??= new Map(this.chunks.map((c, i) => [c.id, i]));
+    return this.rowIndex.get(chunkId) ?? -1;
+  }
+
+  /** Cosine (dot product of unit vectors) against every allowed row. */
+  exactScan(q: Float32Array, n: number, allowed: Iterable<number> | null): Array<[number, number]> {
+    const v = this.index.vectors;
+    const d = this.dims;
+    const rows = allowed ?? this.chunks.keys();
+    const scored: Array<[number, number]> = [];
+    for (const row of rows) {
+      let dot = 0;
+      const off = row * d;
+      for (let j = 0; j < d; j++) dot += q[j] * v[off + j];
+      scored.push([row, dot]);
+    }
+    scored.sort((a, b) => b[1] - a[1]);
+    return scored.slice(0, n);
+  }
+
+  /**
+   * The k most relevant papers for a query, each with its best passages.
+   * @example const [top] = await retriever.retrieve('peer support and stigma', { k: 5 });
+   */
+  async retrieve(query: string, options: RetrieveOptions = {}): Promise<RetrievedPaper[]> {
+    const k = options.k ?? 6;
+    const mode = options.mode ?? 'fused';
+    const perPaper = options.passagesPerPaper ?? 2;
+    const candidates = Math.max(50, k * 8);
+    let allowed: Set<number> | null = null;
+    if (!isEmptyFilter(options.filters)) {
+      const keep = compileFilters(options.filters);
+      allowed = new Set();
+      this.chunks.forEach((c, row) => {
+        const paper = this.papers.get(c.paperId);
+        if (paper && keep(paper)) allowed!.add(row);
+      });
+      if (allowed.size === 0) return [];
+    }
+
+    const dense = mode === 'lexical' ? [] : await this.denseRanking(query, candidates, allowed);
+    const lexical = mode === 'dense' ? [] : this.lexical.query(query, candidates, allowed ? (row) => allowed!.has(row) : undefined);
+    const rankings = [dense.map(([row]) => row), lexical.map((h) => h.row)].filter((r, i) => (i === 0 ? mode !== 'lexical' : mode !== 'dense'));
+    const fused = fuseRankings(rankings);
+    const maxScore = rankings.length / (RRF_K + 1);
+    const denseScore = new Map(dense);
+
+    const byPaper = new Map<string, RetrievedPaper>();
+    for (const [row, score] of fused) {
+      const chunk = this.chunks[row];
+      const paper = this.papers.get(chunk.paperId);
+      if (!paper) continue;
+      let entry = byPaper.get(paper.id);
+      if (!entry) {
+        entry = { paper, score: 0, passages: [] };
+        byPaper.set(paper.id, entry);
+      }
+      if (entry.passages.length < perPaper) entry.passages.push({ chunk, row, score: score / maxScore, dense: denseScore.get(row) });
+    }
+    // A paper's score is its best passage, nudged up when a second passage also matched.
+    for (const entry of byPaper.values()) {
+      const [a, b] = entry.passages;
+      entry.score = Math.min(1, a.score + 0.1 * (b?.score ?? 0));
+    }
+    return [...byPaper.values()].sort((x, y) => y.score - x.score).slice(0, k);
+  }
+}

@@ -1,0 +1,66 @@
+// The OpenAPI document served at /api/openapi.json. Request bodies come from the zod schemas the
+// routes validate with, so the document cannot drift from what the server accepts.
+import { z } from 'zod';
+import { askSchema, searchSchema, summarizeSchema } from './schemas.js';
+
+const error = {
+  description: 'Error',
+  content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } } } },
+};
+const citation = {
+  type: 'object',
+  properties: Object.fromEntries(
+    [
+      ['n', 'integer'], ['paperId', 'string'], ['label', 'string'], ['title', 'string'], ['year', 'integer'], ['venue', 'string'],
+      ['doi', 'string'], ['url', 'string'], ['quote', 'string'], ['quoteStart', 'integer'], ['quoteEnd', 'integer'],
+      ['supported', 'boolean'], ['support', 'number'], ['score', 'number'], ['design', 'string'], ['sampleSize', 'string'],
+    ].map(([k, t]) => [k, { type: t }]),
+  ),
+};
+const json = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) } } });
+const ok = (description: string, schema: object = { type: 'object' }) => ({ description, content: { 'application/json': { schema } } });
+const errors = { 400: error, 401: error, 413: error, 503: error };
+
+export function openApiDocument(): object {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Abstracts chat API', version: '0.1.0', description: 'Cited answers over a collection of research-paper abstracts.' },
+    paths: {
+      '/api/ask': {
+        post: {
+          summary: 'Answer a question with citations',
+          requestBody: json(askSchema),
+          responses: {
+            200: ok('Cited answer', {
+              type: 'object',
+              properties: {
+                answer: { type: 'string' }, answerable: { type: 'boolean' }, mode: { type: 'string', enum: ['extractive', 'llm'] },
+                citations: { type: 'array', items: citation }, closest: { type: 'array' }, notice: { type: 'string' },
+                safety: { type: 'string', enum: ['crisis'] }, timings: { type: 'object' },
+              },
+            }),
+            ...errors,
+          },
+        },
+      },
+      '/api/chat': {
+        post: {
+          summary: 'The same answer as Server-Sent Events: sources, token…, done (or error)',
+          requestBody: json(askSchema),
+          responses: { 200: { description: 'text/event-stream' }, ...errors },
+        },
+      },
+      '/api/summarize': { post: { summary: 'Cited multi-paper summary of a topic or of given papers', requestBody: json(summarizeSchema), responses: { 200: ok('Summary'), ...errors } } },
+      '/api/search': { post: { summary: 'Fused ranking of papers for a query, without an answer', requestBody: json(searchSchema), responses: { 200: ok('Results'), ...errors } } },
+      '/api/papers': {
+        get: {
+          summary: 'List or search the indexed papers',
+          parameters: ['q', 'yearFrom', 'yearTo', 'limit', 'offset'].map((name) => ({ name, in: 'query', required: false, schema: { type: name === 'q' ? 'string' : 'integer' } })),
+          responses: { 200: ok('Papers'), ...errors },
+        },
+      },
+      '/api/papers/{id}': { get: { summary: 'One paper: record, abstract, chunks', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: ok('Paper'), 404: error } } },
+      '/api/health': { get: { summary: 'Status, corpus size, embedding model, answerer mode', responses: { 200: ok('Health') } } },
+    },
+  };
+}

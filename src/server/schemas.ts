@@ -1,0 +1,52 @@
+// Request bodies, validated with zod. The same schemas feed the OpenAPI document.
+import { z } from 'zod';
+
+export const filtersSchema = z
+  .object({
+    yearFrom: z.number().int().min(1000).max(3000).optional(),
+    yearTo: z.number().int().min(1000).max(3000).optional(),
+    authors: z.string().max(200).optional(),
+    venue: z.string().max(300).optional(),
+    paperIds: z.array(z.string().max(300)).max(200).optional(),
+  })
+  .strict();
+
+const turnSchema = z.object({ role: z.enum(['user', 'assistant', 'system']), content: z.string().max(8000) });
+
+export const askSchema = z
+  .object({
+    question: z.string().trim().min(1, 'question must not be empty').max(2000),
+    k: z.number().int().min(1).max(20).optional(),
+    filters: filtersSchema.optional(),
+    history: z.array(turnSchema).max(50).optional(),
+    mode: z.enum(['extractive', 'llm']).optional(),
+  })
+  .strict();
+
+export const summarizeSchema = z
+  .object({
+    topic: z.string().trim().min(1).max(2000).optional(),
+    paperIds: z.array(z.string().max(300)).min(1).max(50).optional(),
+    filters: filtersSchema.optional(),
+    k: z.number().int().min(1).max(20).optional(),
+    mode: z.enum(['extractive', 'llm']).optional(),
+  })
+  .strict()
+  .refine((v) => v.topic || v.paperIds, { message: 'give a topic or paperIds' });
+
+export const searchSchema = z
+  .object({
+    query: z.string().trim().min(1, 'query must not be empty').max(2000),
+    k: z.number().int().min(1).max(100).optional(),
+    filters: filtersSchema.optional(),
+    mode: z.enum(['fused', 'dense', 'lexical']).optional(),
+  })
+  .strict();
+
+export const papersQuerySchema = z.object({
+  q: z.string().max(500).optional(),
+  yearFrom: z.coerce.number().int().min(1000).max(3000).optional(),
+  yearTo: z.coerce.number().int().min(1000).max(3000).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
