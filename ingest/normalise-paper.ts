@@ -11,7 +11,8 @@ export const MAX_TITLE_CHARS = 1_000;
 
 function clean(value: string | null | undefined): string | null {
   if (!value) return null;
-  const s = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/\s+/g, ' ').trim();
+  // NFC: BibTeX accents arrive decomposed ("u" + combining diaeresis); compare and display composed.
+  const s = value.normalize('NFC').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/\s+/g, ' ').trim();
   return s || null;
 }
 
@@ -73,7 +74,9 @@ export function normalisePaper(raw: RawPaper, sourceFile: string): NormaliseResu
   }
   if (abstract && sections.length === 0) sections = findSections(abstract);
 
-  const authors = (raw.authors ?? []).filter((a) => a.family.trim());
+  const authors = (raw.authors ?? [])
+    .filter((a) => a.family.trim())
+    .map((a) => (a.given ? { family: a.family.normalize('NFC'), given: a.given.normalize('NFC') } : { family: a.family.normalize('NFC') }));
   const year = raw.year ?? null;
   const doi = raw.doi ? normaliseDoi(raw.doi) : null;
   const pmid = clean(raw.pmid)?.replace(/\D/g, '') || null;

@@ -20,7 +20,7 @@ export function parseAuthorName(raw: string): Author | null {
   if (parts.length === 1) return { family: name };
   // MEDLINE short form "Mak WW": family first, then initials in capitals.
   const last = parts[parts.length - 1];
-  if (parts.length === 2 && /^[A-Z]{1,3}$/.test(last) && parts[0].length > 1) return { family: parts[0], given: last };
+  if (parts.length === 2 && /^([A-Z]\.?){1,3}$/.test(last) && parts[0].length > 1) return { family: parts[0], given: last };
   return { family: last, given: parts.slice(0, -1).join(' ') };
 }
 

@@ -44,7 +44,7 @@ export function parseBibtex(content: string, file: string, onError: (e: ParseErr
         venue: plain(f.journal ?? f.journaltitle ?? f.booktitle),
         volume: plain(f.volume),
         issue: plain(f.number ?? f.issue),
-        pages: plain(f.pages)?.replace(/--/g, '-') ?? null,
+        pages: plain(f.pages)?.replace(/--|–/g, '-') ?? null, // LaTeX "--" becomes an en dash
         doi: doiOf(plain(f.doi)),
         pmid: plain(f.pmid),
         url: plain(f.url),

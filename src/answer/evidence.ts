@@ -6,7 +6,7 @@ import type { Paper } from '../types.js';
 import type { RetrievedPaper } from '../retrieve/retriever.js';
 import { splitSentences } from '../text/sentences.js';
 import { contentTerms } from '../text/terms.js';
-import { themeOf, type ThemeName } from './summarize.js';
+import { themeOf, type ThemeName } from './sentence-role.js';
 
 // What a sentence does matters as much as its words: a finding answers, a stated aim only
 // restates the question, and a question in the abstract answers nothing.
