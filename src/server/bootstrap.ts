@@ -43,7 +43,11 @@ export async function openOrBuildIndex(config: Config, loaded: LoadedEmbeddings,
 }
 
 /** Fills `state` step by step, so /api/health can report progress while this runs. */
-export async function bootstrap(config: Config, state: ServerState, log: (line: string) => void = console.log): Promise<void> {
+export async function bootstrap(
+  config: Config,
+  state: ServerState,
+  { log = console.log, progress = createProgress() }: { log?: (line: string) => void; progress?: Progress } = {},
+): Promise<void> {
   try {
     state.status = 'starting';
     state.message = 'loading the embedding model';
@@ -51,7 +55,7 @@ export async function bootstrap(config: Config, state: ServerState, log: (line: 
     state.model = loaded.info;
     state.status = 'building';
     state.message = 'opening the index';
-    const { index } = await openOrBuildIndex(config, loaded, log, createProgress());
+    const { index } = await openOrBuildIndex(config, loaded, log, progress);
     const retriever = new Retriever(index, loaded.embeddings);
     state.retriever = retriever;
     state.manifest = index.manifest;

@@ -1,0 +1,57 @@
+// Starts the real app on a real port over a real index of the bundled corpus (offline model).
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { createApp, type ServerState } from '../src/server/app.js';
+import { bootstrap } from '../src/server/bootstrap.js';
+import { silentProgress } from '../src/progress.js';
+import type { Config } from '../src/config.js';
+import { tempDir, testConfig } from './helpers.js';
+
+export interface TestServer {
+  url: string;
+  config: Config;
+  state: ServerState;
+  close: () => Promise<void>;
+  post: (path: string, body: unknown, headers?: Record<string, string>) => Promise<Response>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+  const tmp = dataDir ? null : tempDir();
+  const config = testConfig(dataDir ?? tmp!.dir, env);
+  const state: ServerState = { status: 'starting' };
+  await bootstrap(config, state, { log: () => {}, progress: silentProgress });
+  const app = createApp({ config, state });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    config,
+    state,
+    post: (path, body, headers = {}) =>
+      fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      tmp?.cleanup();
+    },
+  };
+}
+
+/** Reads a Server-Sent Events response into [event, data] pairs. */
+export async function readSse(response: Response): Promise<Array<{ event: string; data: any }>> {
+  const text = await response.text();
+  return text
+    .split('\n\n')
+    .filter((block) => block.trim())
+    .map((block) => {
+      const event = block.match(/^event: ?(.*)$/m)?.[1] ?? 'message';
+      const data = block
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.replace(/^data: ?/, ''))
+        .join('\n');
+      return { event, data: JSON.parse(data) };
+    });
+}
