@@ -25,6 +25,20 @@ describe('the offline embedding model', () => {
     expect(dot(v[0], v[1])).toBeGreaterThan(dot(v[0], v[2]) + 0.3);
   });
 
+  it('embeds exactly as the pipeline\'s own mean pooling would, in input order, in length-sorted batches', async () => {
+    const config = testConfig(path.join(tmp.dir, 'data'), { EMBEDDING_BATCH_SIZE: '2' });
+    const { embeddings } = await loadEmbeddingModel(config);
+    const texts = ['a much longer text about peer support workers in acute psychiatric wards', 'stigma', 'recovery colleges and hope', 'x'];
+    const ours = await embeddings.embedRaw(texts);
+    const extractor = await embeddings.load();
+    for (const [i, text] of texts.entries()) {
+      const reference = (await extractor([text], { pooling: 'mean', normalize: true })).tolist()[0] as number[];
+      expect(Array.from(ours[i])).toEqual(reference.map((x) => expect.closeTo(x, 5)));
+    }
+    const doc = await embeddings.embedDocuments(['stigma']);
+    expect(doc[0]).toHaveLength(OFFLINE_MODEL_DIMS);
+  });
+
   it('is deterministic: the same bytes on every build', async () => {
     const a = await ensureOfflineModel(path.join(tmp.dir, 'a'));
     const b = await ensureOfflineModel(path.join(tmp.dir, 'b'));

@@ -76,18 +76,28 @@ export class TransformersEmbeddings extends Embeddings {
     });
   }
 
-  /** Embeds texts as they are (no prefix), in batches; rows are unit vectors. */
+  /**
+   * Embeds texts as they are (no prefix), in batches; rows are unit vectors, in input order.
+   * Texts are batched in length order: a batch pads to its longest member, so mixing a title-only
+   * chunk with a long one wastes most of the work.
+   */
   async embedRaw(texts: string[], onBatch?: (done: number) => void): Promise<Float32Array[]> {
     const extractor = await this.load();
-    const out: Float32Array[] = [];
-    for (let i = 0; i < texts.length; i += this.batchSize) {
-      const batch = texts.slice(i, i + this.batchSize);
-      const tensor = await extractor(batch, { pooling: this.pooling, normalize: true });
-      const data = tensor.data as Float32Array;
-      const dims = tensor.dims[tensor.dims.length - 1];
-      for (let r = 0; r < batch.length; r++) out.push(data.slice(r * dims, (r + 1) * dims));
-      tensor.dispose?.();
-      onBatch?.(out.length);
+    const order = lengthSortedOrder(texts);
+    const out = new Array<Float32Array>(texts.length);
+    let done = 0;
+    for (let i = 0; i < order.length; i += this.batchSize) {
+      const rows = order.slice(i, i + this.batchSize);
+      // The pipeline's own tokenizer and model, pooled here: its mean pooling converts the int64
+      // mask once per hidden value, which costs more than the model itself for short batches.
+      const inputs = extractor.tokenizer(rows.map((r) => texts[r]), { padding: true, truncation: true });
+      const outputs = await extractor.model(inputs);
+      const hidden = outputs.last_hidden_state as { data: Float32Array; dims: number[]; dispose?: () => void };
+      const pooled = poolAndNormalise(hidden.data, hidden.dims, inputs.attention_mask.data as BigInt64Array, this.pooling);
+      rows.forEach((r, j) => (out[r] = pooled[j]));
+      hidden.dispose?.();
+      done += rows.length;
+      onBatch?.(done);
     }
     return out;
   }
@@ -101,4 +111,40 @@ export class TransformersEmbeddings extends Embeddings {
     const [vector] = await this.embedRaw([this.queryPrefix + text]);
     return Array.from(vector);
   }
+}
+
+/** Indices of `texts` from shortest to longest (stable), the order embedRaw batches them in. */
+export function lengthSortedOrder(texts: string[]): number[] {
+  return texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length || a - b);
+}
+
+/**
+ * Mean (over attended tokens) or CLS pooling of a [batch, seq, dims] output, each row scaled to unit length.
+ * @example poolAndNormalise(new Float32Array([1, 0, 3, 0]), [1, 2, 2], new BigInt64Array([1n, 1n]), 'mean') // [[1, 0]]
+ */
+export function poolAndNormalise(data: Float32Array, dims: number[], mask: BigInt64Array, pooling: 'mean' | 'cls'): Float32Array[] {
+  const [batch, seq, width] = dims;
+  const rows: Float32Array[] = [];
+  for (let b = 0; b < batch; b++) {
+    const v = new Float32Array(width);
+    const base = b * seq * width;
+    if (pooling === 'cls') {
+      v.set(data.subarray(base, base + width));
+    } else {
+      let count = 0;
+      for (let t = 0; t < seq; t++) {
+        if (mask[b * seq + t] === 0n) continue;
+        count++;
+        const off = base + t * width;
+        for (let d = 0; d < width; d++) v[d] += data[off + d];
+      }
+      if (count > 0) for (let d = 0; d < width; d++) v[d] /= count;
+    }
+    let norm = 0;
+    for (let d = 0; d < width; d++) norm += v[d] * v[d];
+    const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let d = 0; d < width; d++) v[d] *= inv;
+    rows.push(v);
+  }
+  return rows;
 }

@@ -1,8 +1,8 @@
 // `npm run fetch-model [model-id]`: downloads the configured (or given) embedding model from the hub
 // into the data directory's cache, with a progress bar, so later runs work offline.
-import { loadConfig } from '../src/config.js';
-import { loadEmbeddingModel, modelPaths } from '../src/embeddings/load-embedding-model.js';
-import { createProgress } from '../src/progress.js';
+import { loadConfig } from './config.js';
+import { loadEmbeddingModel, modelPaths } from './embeddings/load-embedding-model.js';
+import { createProgress } from './progress.js';
 
 const arg = process.argv[2];
 if (arg === '--help' || arg === '-h') {
