@@ -5,8 +5,7 @@
 // `supported: false`. An answer can therefore never cite a paper that was not retrieved.
 import type { Paper } from '../types.js';
 import { splitSentences } from '../text/sentences.js';
-import { contentTerms } from '../text/terms.js';
-import { coverageOf, queryTerms, type Idf } from './evidence.js';
+import { analyse, coverageOf, queryTerms, type Idf } from './evidence.js';
 
 export interface Source {
   n: number;
@@ -72,8 +71,8 @@ export function bestSupport(claim: string, paper: Paper, idf: Idf): Span | null 
   if (!paper.abstract) return null;
   const q = queryTerms(claim, idf);
   let best: Span | null = null;
-  for (const s of splitSentences(paper.abstract)) {
-    const support = coverageOf(q, new Set(contentTerms(paper.abstract.slice(s.start, s.end))));
+  for (const s of analyse(paper).sentences) {
+    const support = coverageOf(q, s.terms);
     if (!best || support > best.support) best = { start: s.start, end: s.end, support };
   }
   return best;

@@ -45,22 +45,46 @@ export function coverageOf(q: QueryTerms, sentenceTerms: Set<string>): number {
   return hit / q.total;
 }
 
+interface AnalysedSentence {
+  start: number;
+  end: number;
+  text: string;
+  terms: Set<string>;
+  bonus: number;
+}
+
+// Splitting, stemming and classifying an abstract's sentences is the same work on every question:
+// done once per paper object and kept as long as the paper is.
+const analysed = new WeakMap<Paper, { sentences: AnalysedSentence[]; titleTerms: Set<string> }>();
+
+/** A paper's sentences with their offsets, content terms and role, computed once per paper. */
+export function analyse(paper: Paper) {
+  let a = analysed.get(paper);
+  if (!a) {
+    const abstract = paper.abstract ?? '';
+    const sentences = splitSentences(abstract).map((span) => {
+      const text = abstract.slice(span.start, span.end);
+      const question = /\?["”’)]*$/.test(text) ? -0.15 : 0;
+      return { ...span, text, terms: new Set(contentTerms(text)), bonus: ROLE_BONUS[themeOf(text, span.start, paper.sections)] + question };
+    });
+    a = { sentences, titleTerms: new Set(contentTerms(paper.title ?? '')) };
+    analysed.set(paper, a);
+  }
+  return a;
+}
+
 /** Every sentence of every retrieved paper, scored against the question, best first. */
 export function scoreEvidence(question: string, retrieved: RetrievedPaper[], idf: Idf): EvidenceSentence[] {
   const q = queryTerms(question, idf);
   const out: EvidenceSentence[] = [];
   for (const { paper, score: paperScore } of retrieved) {
     if (!paper.abstract) continue;
-    const titleTerms = new Set(contentTerms(paper.title ?? ''));
-    for (const span of splitSentences(paper.abstract)) {
-      const text = paper.abstract.slice(span.start, span.end);
-      const terms = new Set(contentTerms(text));
-      const coverage = coverageOf(q, terms);
-      // The title says what the whole abstract is about: a little of its coverage carries over.
-      const titleCoverage = coverageOf(q, titleTerms);
-      const role = ROLE_BONUS[themeOf(text, span.start, paper.sections)];
-      const question = /\?["”’)]*$/.test(text) ? -0.15 : 0;
-      out.push({ paper, start: span.start, end: span.end, text, coverage, terms, score: coverage + 0.15 * titleCoverage + 0.1 * paperScore + role + question });
+    const { sentences, titleTerms } = analyse(paper);
+    // The title says what the whole abstract is about: a little of its coverage carries over.
+    const titleCoverage = coverageOf(q, titleTerms);
+    for (const s of sentences) {
+      const coverage = coverageOf(q, s.terms);
+      out.push({ paper, start: s.start, end: s.end, text: s.text, coverage, terms: s.terms, score: coverage + 0.15 * titleCoverage + 0.1 * paperScore + s.bonus });
     }
   }
   return out.sort((a, b) => b.score - a.score);

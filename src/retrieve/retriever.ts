@@ -4,10 +4,10 @@
 import type { Chunk, Paper } from '../types.js';
 import type { StoredIndex } from '../store/index-store.js';
 import type { TransformersEmbeddings } from '../embeddings/transformers-embeddings.js';
-import { contentTerms } from '../text/terms.js';
 import { compileFilters, isEmptyFilter, type SearchFilters } from './filters.js';
 import { fuseRankings, RRF_K } from './fuse-rankings.js';
 import { LexicalIndex } from './lexical-index.js';
+import { topK } from './top-k.js';
 
 export type RetrievalMode = 'fused' | 'dense' | 'lexical';
 
@@ -33,8 +33,12 @@ export interface RetrieveOptions {
   passagesPerPaper?: number;
 }
 
-/** Below this many allowed chunks an exact scan beats a filtered graph walk, and is exact. */
-const EXACT_SCAN_LIMIT = 20_000;
+/**
+ * A filter that leaves few chunks is answered by an exact scan of those (exact, and faster than a
+ * graph walk that must skip most nodes); a loose one by the HNSW walk with the filter applied inside.
+ */
+const EXACT_SCAN_MAX_ROWS = 2_000;
+const EXACT_SCAN_MAX_SHARE = 0.1;
 const QUERY_CACHE_SIZE = 512;
 
 export class Retriever {
@@ -42,7 +46,8 @@ export class Retriever {
   readonly chunks: Chunk[];
   private readonly lexical: LexicalIndex;
   private readonly dims: number;
-  private readonly documentFrequency = new Map<string, number>();
+  /** The paper of each chunk row, so filters cost one array read per row. */
+  private readonly rowPaper: Paper[];
   private readonly queryCache = new Map<string, Float32Array>();
 
   constructor(
@@ -53,14 +58,12 @@ export class Retriever {
     this.chunks = index.chunks;
     this.dims = index.manifest.embedding.dims;
     this.lexical = new LexicalIndex(index.chunks);
-    for (const c of index.chunks) for (const t of new Set(contentTerms(c.text))) this.documentFrequency.set(t, (this.documentFrequency.get(t) ?? 0) + 1);
+    this.rowPaper = index.chunks.map((c) => this.papers.get(c.paperId)!);
   }
 
   /** Inverse document frequency of a content term over all chunks (smoothed, always > 0). */
   idf(term: string): number {
-    const n = this.chunks.length;
-    const df = this.documentFrequency.get(term) ?? 0;
-    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    return this.lexical.idf(term);
   }
 
   async embedQuery(query: string): Promise<Float32Array> {
@@ -74,12 +77,16 @@ export class Retriever {
     return v;
   }
 
-  private async denseRanking(query: string, n: number, allowed: Set<number> | null): Promise<Array<[number, number]>> {
+  private async denseRanking(query: string, n: number, allowed: Uint8Array | null, allowedCount: number): Promise<Array<[number, number]>> {
     if (this.chunks.length === 0) return [];
     const q = await this.embedQuery(query);
-    if (allowed && allowed.size <= EXACT_SCAN_LIMIT) return this.exactScan(q, n, allowed);
-    const k = Math.min(n, this.chunks.length);
-    const filter = allowed ? (doc: { metadata: Record<string, unknown> }) => allowed.has(this.rowOf(doc.metadata.chunkId as string)) : undefined;
+    if (allowed && (allowedCount <= EXACT_SCAN_MAX_ROWS || allowedCount <= EXACT_SCAN_MAX_SHARE * this.chunks.length)) {
+      const rows: number[] = [];
+      for (let r = 0; r < allowed.length; r++) if (allowed[r]) rows.push(r);
+      return this.exactScan(q, n, rows);
+    }
+    const k = Math.min(n, allowed ? allowedCount : this.chunks.length);
+    const filter = allowed ? (doc: { metadata: Record<string, unknown> }) => allowed[this.rowOf(doc.metadata.chunkId as string)] === 1 : undefined;
     const results = await this.index.store.similaritySearchVectorWithScore(Array.from(q), k, filter);
     return results.map(([doc, distance]) => [this.rowOf(doc.metadata.chunkId as string), 1 - distance]);
   }
@@ -90,20 +97,17 @@ export class Retriever {
     return this.rowIndex.get(chunkId) ?? -1;
   }
 
-  /** Cosine (dot product of unit vectors) against every allowed row. */
-  exactScan(q: Float32Array, n: number, allowed: Iterable<number> | null): Array<[number, number]> {
+  /** Cosine (dot product of unit vectors) against the given rows (all rows when null), top n. */
+  exactScan(q: Float32Array, n: number, rows: Iterable<number> | null): Array<[number, number]> {
     const v = this.index.vectors;
     const d = this.dims;
-    const rows = allowed ?? this.chunks.keys();
-    const scored: Array<[number, number]> = [];
-    for (const row of rows) {
-      let dot = 0;
+    const dot = (row: number) => {
+      let s = 0;
       const off = row * d;
-      for (let j = 0; j < d; j++) dot += q[j] * v[off + j];
-      scored.push([row, dot]);
-    }
-    scored.sort((a, b) => b[1] - a[1]);
-    return scored.slice(0, n);
+      for (let j = 0; j < d; j++) s += q[j] * v[off + j];
+      return s;
+    };
+    return topK(rows ?? this.chunks.keys(), dot, n);
   }
 
   /**
@@ -115,19 +119,26 @@ export class Retriever {
     const mode = options.mode ?? 'fused';
     const perPaper = options.passagesPerPaper ?? 2;
     const candidates = Math.max(50, k * 8);
-    let allowed: Set<number> | null = null;
+    let allowed: Uint8Array | null = null;
+    let allowedCount = 0;
     if (!isEmptyFilter(options.filters)) {
       const keep = compileFilters(options.filters);
-      allowed = new Set();
-      this.chunks.forEach((c, row) => {
-        const paper = this.papers.get(c.paperId);
-        if (paper && keep(paper)) allowed!.add(row);
-      });
-      if (allowed.size === 0) return [];
+      const verdict = new Map<Paper, boolean>();
+      allowed = new Uint8Array(this.chunks.length);
+      for (let row = 0; row < this.rowPaper.length; row++) {
+        const paper = this.rowPaper[row];
+        let ok = verdict.get(paper);
+        if (ok === undefined) verdict.set(paper, (ok = keep(paper)));
+        if (ok) {
+          allowed[row] = 1;
+          allowedCount++;
+        }
+      }
+      if (allowedCount === 0) return [];
     }
 
-    const dense = mode === 'lexical' ? [] : await this.denseRanking(query, candidates, allowed);
-    const lexical = mode === 'dense' ? [] : this.lexical.query(query, candidates, allowed ? (row) => allowed!.has(row) : undefined);
+    const dense = mode === 'lexical' ? [] : await this.denseRanking(query, candidates, allowed, allowedCount);
+    const lexical = mode === 'dense' ? [] : this.lexical.query(query, candidates, allowed ?? undefined);
     const rankings = [dense.map(([row]) => row), lexical.map((h) => h.row)].filter((r, i) => (i === 0 ? mode !== 'lexical' : mode !== 'dense'));
     const fused = fuseRankings(rankings);
     const maxScore = rankings.length / (RRF_K + 1);
