@@ -17,6 +17,9 @@ const STOPWORDS = new Set(
   ).split(' '),
 );
 
+// "anti-stigma", "antistigma" and "anti stigma" should meet: prefixes are joined to their word.
+const HYPHENATED_PREFIX = /\b(anti|non|pre|post|co|re|inter|intra|multi|semi|sub|over|under|mis|counter)[-‐‑](?=\p{L})/gu;
+
 /** Words in a text, lowercased and stripped of accents, in order; stopwords kept. */
 export function words(text: string): string[] {
   return (
@@ -24,6 +27,7 @@ export function words(text: string): string[] {
       .normalize('NFKD')
       .replace(/[\u0300-\u036f]/g, '')
       .toLowerCase()
+      .replace(HYPHENATED_PREFIX, '$1')
       .match(/[\p{L}\p{N}]+/gu) ?? []
   );
 }
