@@ -3,10 +3,9 @@
 // Its vectors are meaningless; it exists so the benchmarks measure what real embedding costs,
 // since the real weights cannot be downloaded here. Written with onnx-proto, opset 17.
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
-import { bertTokenizerConfig, offlineVocabulary, wordPieceTokenizerJson } from '../src/embeddings/offline-model.js';
+import { bertTokenizerConfig, offlineVocabulary, wordPieceTokenizerJson, writeModelFolder } from '../src/embeddings/offline-model.js';
 import { words } from '../src/text/terms.js';
 
 const { onnx } = onnxProto;
@@ -153,12 +152,9 @@ export async function ensureMinilmShapedModel(modelsDir: string, vocabularyText:
   const target = path.join(modelsDir, MINILM_SHAPED_NAME);
   if (existsSync(path.join(target, 'onnx', 'model.onnx'))) return target;
   const vocab = minilmVocabulary(vocabularyText);
-  const tmp = `${target}.tmp-${process.pid}`;
-  await mkdir(path.join(tmp, 'onnx'), { recursive: true });
   const { layers, hidden, heads, intermediate, maxPositions } = MINILM_SHAPE;
-  await writeFile(
-    path.join(tmp, 'config.json'),
-    JSON.stringify({
+  await writeModelFolder(target, {
+    config: {
       model_type: 'bert',
       architectures: ['BertModel'],
       hidden_size: hidden,
@@ -168,12 +164,10 @@ export async function ensureMinilmShapedModel(modelsDir: string, vocabularyText:
       max_position_embeddings: maxPositions,
       vocab_size: vocab.length,
       note: 'random weights with the compute shape of all-MiniLM-L6-v2: for speed measurements only, its vectors are meaningless',
-    }),
-  );
-  await writeFile(path.join(tmp, 'tokenizer.json'), JSON.stringify(wordPieceTokenizerJson(vocab, 512)));
-  await writeFile(path.join(tmp, 'tokenizer_config.json'), JSON.stringify(bertTokenizerConfig(512)));
-  await writeFile(path.join(tmp, 'onnx', 'model.onnx'), minilmShapedModelBytes(vocab.length));
-  await rm(target, { recursive: true, force: true });
-  await rename(tmp, target);
+    },
+    tokenizer: wordPieceTokenizerJson(vocab, 512),
+    tokenizerConfig: bertTokenizerConfig(512),
+    onnx: minilmShapedModelBytes(vocab.length),
+  });
   return target;
 }

@@ -4,6 +4,7 @@
 // that clearly supports the sentence, or removed; a citation no span supports is kept but flagged
 // `supported: false`. An answer can therefore never cite a paper that was not retrieved.
 import type { Paper } from '../types.js';
+import { displayName } from '../text/author-names.js';
 import { splitSentences } from '../text/sentences.js';
 import { analyse, coverageOf, queryTerms, type Idf } from './evidence.js';
 
@@ -86,14 +87,7 @@ export function citationFor(source: Source, span: Span | null, more: Span[] = []
     .map((s) => ({ start: s.start, end: s.end, text: p.abstract!.slice(s.start, s.end) }));
   return {
     n: source.n,
-    paperId: p.id,
-    label: p.label,
-    title: p.title,
-    authors: p.authors.map((a) => (a.given ? `${a.given} ${a.family}` : a.family)),
-    year: p.year,
-    venue: p.venue,
-    doi: p.doi,
-    url: p.url,
+    ...paperReference(p),
     quote: span && p.abstract ? p.abstract.slice(span.start, span.end) : null,
     quoteStart: span?.start ?? null,
     quoteEnd: span?.end ?? null,
@@ -101,6 +95,20 @@ export function citationFor(source: Source, span: Span | null, more: Span[] = []
     supported: (span?.support ?? 0) >= SUPPORT_THRESHOLD,
     support: Math.round((span?.support ?? 0) * 1000) / 1000,
     score: Math.round(source.score * 1000) / 1000,
+  };
+}
+
+/** What a reader needs to identify and judge a paper; the API's paper summaries use it too. */
+export function paperReference(p: Paper) {
+  return {
+    paperId: p.id,
+    label: p.label,
+    title: p.title,
+    authors: p.authors.map(displayName),
+    year: p.year,
+    venue: p.venue,
+    doi: p.doi,
+    url: p.url,
     design: p.design,
     sampleSize: p.sampleSize,
   };

@@ -223,8 +223,7 @@ export function gatherModelBytes(matrix: Float32Array, vocabSize: number, dims: 
 
 /**
  * Writes the offline model under `modelsDir/abstracts-offline-v1/` unless it is already there,
- * and returns that directory. Written to a temporary folder first, then renamed into place, so a
- * half-written model is never loaded.
+ * and returns that directory.
  *
  * @example const dir = await ensureOfflineModel('./data/models');
  */
@@ -235,31 +234,45 @@ export async function ensureOfflineModel(modelsDir: string): Promise<string> {
 
   const vocab = offlineVocabulary();
   const matrix = offlineEmbeddingMatrix(vocab);
-  const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
-  await mkdir(path.join(tmp, 'onnx'), { recursive: true });
-  await writeFile(
-    path.join(tmp, 'config.json'),
-    JSON.stringify({
+  await writeModelFolder(target, {
+    config: {
       model_type: 'bert',
       architectures: ['BertModel'],
       hidden_size: OFFLINE_MODEL_DIMS,
       vocab_size: vocab.length,
       max_position_embeddings: 512,
       abstracts_chat_offline_model: true,
-    }),
-  );
-  await writeFile(path.join(tmp, 'tokenizer.json'), JSON.stringify(wordPieceTokenizerJson(vocab)));
-  await writeFile(path.join(tmp, 'tokenizer_config.json'), JSON.stringify(bertTokenizerConfig()));
-  await writeFile(path.join(tmp, 'onnx', 'model.onnx'), gatherModelBytes(matrix, vocab.length, OFFLINE_MODEL_DIMS));
+    },
+    tokenizer: wordPieceTokenizerJson(vocab),
+    tokenizerConfig: bertTokenizerConfig(),
+    onnx: gatherModelBytes(matrix, vocab.length, OFFLINE_MODEL_DIMS),
+  });
+  return target;
+}
+
+/**
+ * Writes a model folder in the transformers.js layout (config.json, tokenizer.json,
+ * tokenizer_config.json, onnx/model.onnx): to a temporary folder first, then renamed into place, so
+ * a half-written model is never loaded.
+ */
+export async function writeModelFolder(
+  target: string,
+  files: { config: object; tokenizer: object; tokenizerConfig: object; onnx: Uint8Array },
+): Promise<void> {
+  const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
+  await mkdir(path.join(tmp, 'onnx'), { recursive: true });
+  await writeFile(path.join(tmp, 'config.json'), JSON.stringify(files.config));
+  await writeFile(path.join(tmp, 'tokenizer.json'), JSON.stringify(files.tokenizer));
+  await writeFile(path.join(tmp, 'tokenizer_config.json'), JSON.stringify(files.tokenizerConfig));
+  await writeFile(path.join(tmp, 'onnx', 'model.onnx'), files.onnx);
   await rm(target, { recursive: true, force: true });
   try {
     await rename(tmp, target);
   } catch (error) {
-    // Another process may have won the race; theirs is identical.
+    // Another process may have won the race; its model is identical.
     await rm(tmp, { recursive: true, force: true });
-    if (!existsSync(marker)) throw error;
+    if (!existsSync(path.join(target, 'onnx', 'model.onnx'))) throw error;
   }
-  return target;
 }
 
 /** True when a model directory holds the project's offline model. */

@@ -51,6 +51,7 @@ export class Retriever {
   private readonly dims: number;
   /** The paper of each chunk row, so filters cost one array read per row. */
   private readonly rowPaper: Paper[];
+  private readonly rowIndex: Map<string, number>;
   private readonly queryCache = new Map<string, Float32Array>();
 
   constructor(
@@ -62,6 +63,7 @@ export class Retriever {
     this.dims = index.manifest.embedding.dims;
     this.lexical = new LexicalIndex(index.chunks);
     this.rowPaper = index.chunks.map((c) => this.papers.get(c.paperId)!);
+    this.rowIndex = new Map(index.chunks.map((c, i) => [c.id, i]));
   }
 
   /** Inverse document frequency of a content term over all chunks (smoothed, always > 0). */
@@ -94,9 +96,7 @@ export class Retriever {
     return results.map(([doc, distance]) => [this.rowOf(doc.metadata.chunkId as string), 1 - distance]);
   }
 
-  private rowIndex?: Map<string, number>;
   private rowOf(chunkId: string): number {
-    this.rowIndex ??= new Map(this.chunks.map((c, i) => [c.id, i]));
     return this.rowIndex.get(chunkId) ?? -1;
   }
 
@@ -119,55 +119,72 @@ export class Retriever {
    */
   async retrieve(query: string, options: RetrieveOptions = {}): Promise<RetrievedPaper[]> {
     const k = options.k ?? 6;
-    const mode = options.mode ?? 'fused';
-    const perPaper = options.passagesPerPaper ?? 2;
-    const candidates = Math.max(50, k * 8);
-    let allowed: Uint8Array | null = null;
-    let allowedCount = 0;
-    if (!isEmptyFilter(options.filters)) {
-      const keep = compileFilters(options.filters);
-      const verdict = new Map<Paper, boolean>();
-      allowed = new Uint8Array(this.chunks.length);
-      for (let row = 0; row < this.rowPaper.length; row++) {
-        const paper = this.rowPaper[row];
-        let ok = verdict.get(paper);
-        if (ok === undefined) verdict.set(paper, (ok = keep(paper)));
-        if (ok) {
-          allowed[row] = 1;
-          allowedCount++;
-        }
-      }
-      if (allowedCount === 0) return [];
-    }
+    const allowed = this.allowedRows(options.filters);
+    if (allowed?.count === 0) return [];
+    const ranked = await this.rankChunks(query, Math.max(50, k * 8), options.mode ?? 'fused', options.denseWeight ?? DEFAULT_DENSE_WEIGHT, allowed);
+    return this.groupByPaper(ranked, options.passagesPerPaper ?? 2).slice(0, k);
+  }
 
-    const dense = mode === 'lexical' ? [] : await this.denseRanking(query, candidates, allowed, allowedCount);
-    const lexical = mode === 'dense' ? [] : this.lexical.query(query, candidates, allowed ?? undefined);
-    const denseWeight = options.denseWeight ?? DEFAULT_DENSE_WEIGHT;
+  /** A 0/1 mask of the chunk rows whose paper passes the filters; null when there are none. */
+  private allowedRows(filters: SearchFilters | undefined): { mask: Uint8Array; count: number } | null {
+    if (isEmptyFilter(filters)) return null;
+    const keep = compileFilters(filters);
+    const verdict = new Map<Paper, boolean>();
+    const mask = new Uint8Array(this.chunks.length);
+    let count = 0;
+    this.rowPaper.forEach((paper, row) => {
+      let ok = verdict.get(paper);
+      if (ok === undefined) verdict.set(paper, (ok = keep(paper)));
+      if (ok) {
+        mask[row] = 1;
+        count++;
+      }
+    });
+    return { mask, count };
+  }
+
+  /** Dense and BM25 rankings of chunk rows, fused by reciprocal rank; scores scaled so 1 = top of all. */
+  private async rankChunks(
+    query: string,
+    candidates: number,
+    mode: RetrievalMode,
+    denseWeight: number,
+    allowed: { mask: Uint8Array; count: number } | null,
+  ): Promise<Array<{ row: number; score: number; dense?: number }>> {
     const rankings: number[][] = [];
     const weights: number[] = [];
-    if (mode !== 'lexical') (rankings.push(dense.map(([row]) => row)), weights.push(mode === 'dense' ? 1 : denseWeight));
-    if (mode !== 'dense') (rankings.push(lexical.map((h) => h.row)), weights.push(1));
-    const fused = fuseRankings(rankings, RRF_K, weights);
+    let denseScore = new Map<number, number>();
+    if (mode !== 'lexical') {
+      const dense = await this.denseRanking(query, candidates, allowed?.mask ?? null, allowed?.count ?? 0);
+      denseScore = new Map(dense);
+      rankings.push(dense.map(([row]) => row));
+      weights.push(mode === 'dense' ? 1 : denseWeight);
+    }
+    if (mode !== 'dense') {
+      rankings.push(this.lexical.query(query, candidates, allowed?.mask).map((h) => h.row));
+      weights.push(1);
+    }
     const maxScore = weights.reduce((a, b) => a + b, 0) / (RRF_K + 1);
-    const denseScore = new Map(dense);
+    return [...fuseRankings(rankings, RRF_K, weights)].map(([row, score]) => ({ row, score: score / maxScore, dense: denseScore.get(row) }));
+  }
 
+  /** Best passages per paper (at most `perPaper`), papers ordered by their best passage. */
+  private groupByPaper(ranked: Array<{ row: number; score: number; dense?: number }>, perPaper: number): RetrievedPaper[] {
     const byPaper = new Map<string, RetrievedPaper>();
-    for (const [row, score] of fused) {
-      const chunk = this.chunks[row];
-      const paper = this.papers.get(chunk.paperId);
-      if (!paper) continue;
+    for (const { row, score, dense } of ranked) {
+      const paper = this.rowPaper[row];
       let entry = byPaper.get(paper.id);
       if (!entry) {
         entry = { paper, score: 0, passages: [] };
         byPaper.set(paper.id, entry);
       }
-      if (entry.passages.length < perPaper) entry.passages.push({ chunk, row, score: score / maxScore, dense: denseScore.get(row) });
+      if (entry.passages.length < perPaper) entry.passages.push({ chunk: this.chunks[row], row, score, dense });
     }
     // A paper's score is its best passage, nudged up when a second passage also matched.
     for (const entry of byPaper.values()) {
       const [a, b] = entry.passages;
       entry.score = Math.min(1, a.score + 0.1 * (b?.score ?? 0));
     }
-    return [...byPaper.values()].sort((x, y) => y.score - x.score).slice(0, k);
+    return [...byPaper.values()].sort((x, y) => y.score - x.score);
   }
 }

@@ -6,15 +6,16 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { serveStatic } from '@hono/node-server/serve-static';
-import path from 'node:path';
 import type { z } from 'zod';
 import { WEB_DIR, type Config } from '../config.js';
 import { BadRequestError, IndexNotReadyError, isAppError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 import type { AnswerService } from '../answer/answer-service.js';
+import { paperReference } from '../answer/cite.js';
 import type { Retriever } from '../retrieve/retriever.js';
 import type { EmbeddingModelInfo } from '../embeddings/load-embedding-model.js';
 import type { IndexManifest } from '../store/index-store.js';
 import type { Paper } from '../types.js';
+import { displayName } from '../text/author-names.js';
 import { openApiDocument } from './openapi.js';
 import { askSchema, papersQuerySchema, searchSchema, summarizeSchema } from './schemas.js';
 
@@ -50,18 +51,7 @@ async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.o
 }
 
 function paperSummary(p: Paper) {
-  return {
-    paperId: p.id,
-    label: p.label,
-    title: p.title,
-    authors: p.authors.map((a) => (a.given ? `${a.given} ${a.family}` : a.family)),
-    year: p.year,
-    venue: p.venue,
-    doi: p.doi,
-    hasText: p.hasText,
-    design: p.design,
-    sampleSize: p.sampleSize,
-  };
+  return { ...paperReference(p), hasText: p.hasText };
 }
 
 const fold = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
@@ -166,7 +156,7 @@ export function createApp({ config, state, webDir = WEB_DIR }: AppOptions): Hono
       if (yearFrom !== undefined && (p.year === null || p.year < yearFrom)) return false;
       if (yearTo !== undefined && (p.year === null || p.year > yearTo)) return false;
       if (!needle) return true;
-      const hay = fold([p.label, p.title ?? '', p.abstract ?? '', p.venue ?? '', ...p.authors.map((a) => `${a.given ?? ''} ${a.family}`)].join(' '));
+      const hay = fold([p.label, p.title ?? '', p.abstract ?? '', p.venue ?? '', ...p.authors.map(displayName)].join(' '));
       return hay.includes(needle);
     });
     matches.sort((a, b) => (b.year ?? 0) - (a.year ?? 0) || a.label.localeCompare(b.label));
@@ -184,8 +174,8 @@ export function createApp({ config, state, webDir = WEB_DIR }: AppOptions): Hono
 
   app.route('/api', api);
 
-  app.use('/*', serveStatic({ root: path.relative(process.cwd(), webDir) || '.' }));
-  app.get('/', serveStatic({ path: path.join(path.relative(process.cwd(), webDir), 'index.html') }));
+  // The page: web/ as static files, "/" being web/index.html.
+  app.use('/*', serveStatic({ root: webDir }));
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404));
 
