@@ -122,6 +122,15 @@ describe.skipIf(!hasChromium)('the chat page', () => {
     expect(await page.evaluate(() => (window as unknown as { __xss?: string }).__xss)).toBeUndefined();
   });
 
+  it('summarises a topic into themed, cited sentences', async () => {
+    const before = await page.locator('.message.assistant').count();
+    await page.getByTestId('question-input').fill('stigma');
+    await page.getByTestId('summarize').click();
+    await page.waitForFunction((n) => document.querySelectorAll('.message.assistant [data-testid=citation]').length > 0 && document.querySelectorAll('.message.assistant').length > n, before);
+    expect(await page.getByTestId('answer').locator('h4').allTextContents()).toContain('Findings');
+    expect(await page.getByTestId('answer').getByTestId('citation').count()).toBeGreaterThan(1);
+  });
+
   it('exports the answer as Markdown with a reference list', async () => {
     await askQuestion('How do peer support specialist roles change as positions mature?');
     await page.getByTestId('export-markdown').click();

@@ -132,33 +132,49 @@ function addMessage(role, text) {
   return li;
 }
 
-/** Renders answer text with each [n] (or [1, 2]) as a focusable chip. */
+/** Renders answer text with each [n] (or [1, 2]) as a focusable chip, and "## " lines as headings. */
 function renderAnswer(container, text, citations) {
   container.replaceChildren();
   const byN = new Map(citations.map((c) => [c.n, c]));
+  text.split('\n').forEach((line, i) => {
+    if (i > 0) container.append(document.createTextNode('\n'));
+    const heading = /^## (.*)$/.exec(line);
+    if (heading) {
+      const h = document.createElement('h4');
+      h.className = 'theme';
+      h.textContent = heading[1];
+      container.append(h);
+    } else {
+      renderLine(container, line, byN);
+    }
+  });
+}
+
+function renderLine(container, text, byN) {
   const pattern = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
   let last = 0;
   for (const m of text.matchAll(pattern)) {
     container.append(document.createTextNode(text.slice(last, m.index)));
-    for (const n of m[1].split(',').map((x) => Number(x.trim()))) {
-      const c = byN.get(n);
-      const chip = document.createElement('button');
-      chip.type = 'button';
-      chip.className = `citation${c && !c.supported ? ' unsupported' : ''}`;
-      chip.dataset.testid = 'citation';
-      chip.dataset.n = String(n);
-      chip.textContent = String(n);
-      chip.setAttribute('aria-label', c ? `Source ${n}: ${c.label}${c.supported ? '' : ' (not clearly supported)'}` : `Source ${n}`);
-      if (c) {
-        chip.addEventListener('click', () => openCard(c, chip));
-        chip.addEventListener('mouseenter', () => openCard(c, chip));
-        chip.addEventListener('focus', () => openCard(c, chip));
-      }
-      container.append(chip);
-    }
+    for (const n of m[1].split(',').map((x) => Number(x.trim()))) container.append(citationChip(n, byN.get(n)));
     last = m.index + m[0].length;
   }
   container.append(document.createTextNode(text.slice(last)));
+}
+
+function citationChip(n, c) {
+  const chip = document.createElement('button');
+  chip.type = 'button';
+  chip.className = `citation${c && !c.supported ? ' unsupported' : ''}`;
+  chip.dataset.testid = 'citation';
+  chip.dataset.n = String(n);
+  chip.textContent = String(n);
+  chip.setAttribute('aria-label', c ? `Source ${n}: ${c.label}${c.supported ? '' : ' (not clearly supported)'}` : `Source ${n}`);
+  if (c) {
+    chip.addEventListener('click', () => openCard(c, chip));
+    chip.addEventListener('mouseenter', () => openCard(c, chip));
+    chip.addEventListener('focus', () => openCard(c, chip));
+  }
+  return chip;
 }
 
 function showResult(li, result) {
