@@ -240,7 +240,7 @@ async function evalBeir(dir: string, loaded: LoadedEmbeddings) {
   let bestWeight = 1;
   if (train) {
     let best = -1;
-    for (const w of [0.25, 0.5, 1, 2]) {
+    for (const w of [0.1, 0.25, 0.5, 1, 2]) {
       const r = await run(train, 'fused', w);
       tuning.push([w, r.ndcg10, r.recall100]);
       if (r.ndcg10 > best) (best = r.ndcg10), (bestWeight = w);

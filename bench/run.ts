@@ -201,7 +201,7 @@ async function benchSearch() {
           }
         }
       }
-      print(`HNSW tuning at ${n} vectors`, table(['M', 'efConstruction', 'efSearch', 'recall@10', 'p50 ms', 'speed-up', 'build s'], tuneRows));
+      print(`HNSW tuning at ${n} vectors (raw hnswlib searchKnn, without the LangChain store's document lookups)`, table(['M', 'efConstruction', 'efSearch', 'recall@10', 'p50 ms', 'speed-up', 'build s'], tuneRows));
       report.tuning = tuneRows;
     }
   }

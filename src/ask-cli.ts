@@ -54,7 +54,7 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const loaded = await loadEmbeddingModel(config);
   const { index } = await openOrBuildIndex(config, loaded, (l) => console.error(l), createProgress());
-  const service = new AnswerService({ config, retriever: new Retriever(index, loaded.embeddings) });
+  const service = new AnswerService({ config, retriever: new Retriever(index, loaded.embeddings, { denseWeight: config.retrievalDenseWeight }) });
   const result = await service.ask({
     question,
     k: num(values.k, '--k'),

@@ -50,6 +50,7 @@ const envSchema = z.object({
   HNSW_EF_SEARCH: int(10, 2000).default(200),
 
   RETRIEVAL_K: int(1, 50).default(6),
+  RETRIEVAL_DENSE_WEIGHT: z.coerce.number().min(0).max(10).optional(),
 
   LLM_BASE_URL: optionalString,
   LLM_MODEL: optionalString,
@@ -79,6 +80,8 @@ export interface Config {
   chunking: { sentencesPerChunk: number; overlap: number };
   hnsw: { m: number; efConstruction: number; efSearch: number };
   retrievalK: number;
+  /** Unset: 1 for real models, 0.1 for the offline one (see retriever.ts). */
+  retrievalDenseWeight?: number;
   llm?: { baseUrl: string; model: string; apiKey?: string; timeoutMs: number; maxRetries: number };
   apiKey?: string;
   bodyLimitBytes: number;
@@ -120,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     chunking: { sentencesPerChunk: e.CHUNK_SENTENCES, overlap: Math.min(e.CHUNK_OVERLAP, e.CHUNK_SENTENCES - 1) },
     hnsw: { m: e.HNSW_M, efConstruction: e.HNSW_EF_CONSTRUCTION, efSearch: e.HNSW_EF_SEARCH },
     retrievalK: e.RETRIEVAL_K,
+    retrievalDenseWeight: e.RETRIEVAL_DENSE_WEIGHT,
     llm,
     apiKey: e.API_KEY,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

@@ -65,7 +65,7 @@ describe('exact scan and BM25', () => {
     ];
     const vectors = Float32Array.from(raw.flat());
     const chunks = raw.map((_, i) => chunk(i, `text ${i}`));
-    const index = { manifest: { embedding: { dims } }, papers: chunks.map((c) => ({ id: c.paperId })), chunks, vectors } as unknown as StoredIndex;
+    const index = { manifest: { embedding: { dims, modelId: 'test' } }, papers: chunks.map((c) => ({ id: c.paperId })), chunks, vectors } as unknown as StoredIndex;
     const retriever = new Retriever(index, { embedRaw: async () => [], queryPrefix: '' });
     const q = Float32Array.from([0.8, 0.6, 0]);
     const hits = retriever.exactScan(q, 2, null);

@@ -42,7 +42,14 @@ export interface RetrieveOptions {
 const EXACT_SCAN_MAX_ROWS = 2_000;
 const EXACT_SCAN_MAX_SHARE = 0.1;
 const QUERY_CACHE_SIZE = 512;
-export const DEFAULT_DENSE_WEIGHT = 1;
+/**
+ * Weight of the dense ranking in the fusion when none is configured. Plain RRF (1) for real
+ * embedding models; 0.1 for the offline model, whose "dense" ranking is near-keyword and mostly
+ * adds noise to BM25 — the value tuned on BEIR SciFact train by `npm run eval` (README, Quality).
+ */
+export function defaultDenseWeight(modelId: string): number {
+  return modelId.startsWith('offline:') ? 0.1 : 1;
+}
 
 export class Retriever {
   readonly papers: Map<string, Paper>;
@@ -54,10 +61,14 @@ export class Retriever {
   private readonly rowIndex: Map<string, number>;
   private readonly queryCache = new Map<string, Float32Array>();
 
+  private readonly denseWeight: number;
+
   constructor(
     private readonly index: StoredIndex,
     private readonly embeddings: Pick<TransformersEmbeddings, 'embedRaw' | 'queryPrefix'>,
+    options: { denseWeight?: number } = {},
   ) {
+    this.denseWeight = options.denseWeight ?? defaultDenseWeight(index.manifest.embedding.modelId);
     this.papers = new Map(index.papers.map((p) => [p.id, p]));
     this.chunks = index.chunks;
     this.dims = index.manifest.embedding.dims;
@@ -121,7 +132,7 @@ export class Retriever {
     const k = options.k ?? 6;
     const allowed = this.allowedRows(options.filters);
     if (allowed?.count === 0) return [];
-    const ranked = await this.rankChunks(query, Math.max(50, k * 8), options.mode ?? 'fused', options.denseWeight ?? DEFAULT_DENSE_WEIGHT, allowed);
+    const ranked = await this.rankChunks(query, Math.max(50, k * 8), options.mode ?? 'fused', options.denseWeight ?? this.denseWeight, allowed);
     return this.groupByPaper(ranked, options.passagesPerPaper ?? 2).slice(0, k);
   }
 

@@ -56,7 +56,7 @@ export async function bootstrap(
     state.status = 'building';
     state.message = 'opening the index';
     const { index } = await openOrBuildIndex(config, loaded, log, progress);
-    const retriever = new Retriever(index, loaded.embeddings);
+    const retriever = new Retriever(index, loaded.embeddings, { denseWeight: config.retrievalDenseWeight });
     state.retriever = retriever;
     state.manifest = index.manifest;
     state.service = new AnswerService({ config, retriever });
