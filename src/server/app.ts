@@ -56,6 +56,17 @@ function paperSummary(p: Paper) {
 
 const fold = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 
+// The text the paper browser searches, folded once per paper rather than on every request.
+const haystacks = new WeakMap<Paper, string>();
+function haystack(p: Paper): string {
+  let h = haystacks.get(p);
+  if (h === undefined) {
+    h = fold([p.label, p.title ?? '', p.abstract ?? '', p.venue ?? '', ...p.authors.map(displayName)].join(' '));
+    haystacks.set(p, h);
+  }
+  return h;
+}
+
 export function createApp({ config, state, webDir = WEB_DIR }: AppOptions): Hono {
   const app = new Hono();
 
@@ -155,9 +166,7 @@ export function createApp({ config, state, webDir = WEB_DIR }: AppOptions): Hono
     const matches = [...retriever.papers.values()].filter((p) => {
       if (yearFrom !== undefined && (p.year === null || p.year < yearFrom)) return false;
       if (yearTo !== undefined && (p.year === null || p.year > yearTo)) return false;
-      if (!needle) return true;
-      const hay = fold([p.label, p.title ?? '', p.abstract ?? '', p.venue ?? '', ...p.authors.map(displayName)].join(' '));
-      return hay.includes(needle);
+      return !needle || haystack(p).includes(needle);
     });
     matches.sort((a, b) => (b.year ?? 0) - (a.year ?? 0) || a.label.localeCompare(b.label));
     return c.json({ total: matches.length, offset, limit, papers: matches.slice(offset, offset + limit).map(paperSummary) });
