@@ -50,6 +50,7 @@ interface AnalysedSentence {
   end: number;
   text: string;
   terms: Set<string>;
+  theme: ThemeName;
   bonus: number;
 }
 
@@ -65,7 +66,8 @@ export function analyse(paper: Paper) {
     const sentences = splitSentences(abstract).map((span) => {
       const text = abstract.slice(span.start, span.end);
       const question = /\?["”’)]*$/.test(text) ? -0.15 : 0;
-      return { ...span, text, terms: new Set(contentTerms(text)), bonus: ROLE_BONUS[themeOf(text, span.start, paper.sections)] + question };
+      const theme = themeOf(text, span.start, paper.sections);
+      return { ...span, text, terms: new Set(contentTerms(text)), theme, bonus: ROLE_BONUS[theme] + question };
     });
     a = { sentences, titleTerms: new Set(contentTerms(paper.title ?? '')) };
     analysed.set(paper, a);

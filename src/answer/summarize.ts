@@ -1,11 +1,10 @@
 // Cited multi-paper summaries without an LLM: every sentence of the chosen abstracts is sorted into
 // a theme (aims, methods, findings, implications) by its section label or, failing that, its cue
-// words (sentence-role.ts); each theme keeps the sentences most relevant to the topic, one per paper, each cited.
+// words (sentence-role.ts); each theme keeps the sentences most relevant to the topic, one per
+// paper, each cited.
 import type { Paper } from '../types.js';
-import { themeOf, type ThemeName } from './sentence-role.js';
-import { splitSentences } from '../text/sentences.js';
-import { contentTerms } from '../text/terms.js';
-import { coverageOf, queryTerms, type Idf } from './evidence.js';
+import type { ThemeName } from './sentence-role.js';
+import { analyse, coverageOf, queryTerms, type Idf } from './evidence.js';
 import type { Source } from './cite.js';
 
 const THEMES: ThemeName[] = ['Findings', 'Implications', 'Methods and samples', 'Aims and context'];
@@ -30,16 +29,14 @@ export function summarizePapers(topic: string | undefined, papers: Array<{ paper
   const q = topic ? queryTerms(topic, idf) : null;
   const pools = new Map<ThemeName, Array<SummaryTheme['sentences'][number] & { rank: number }>>();
   for (const { n, paper } of sources) {
-    const spans = splitSentences(paper.abstract!);
-    spans.forEach((s, i) => {
-      const text = paper.abstract!.slice(s.start, s.end);
+    const { sentences } = analyse(paper);
+    sentences.forEach(({ text, start, end, terms, theme }, i) => {
       if (text.length < 30) return;
-      const theme = themeOf(text, s.start, paper.sections);
-      const relevance = q ? coverageOf(q, new Set(contentTerms(text))) : 0;
+      const relevance = q ? coverageOf(q, terms) : 0;
       // Later sentences of an abstract carry its results and conclusions: a slight preference.
-      const rank = relevance + 0.05 * (i / Math.max(1, spans.length - 1)) - 0.02 * (n - 1);
+      const rank = relevance + 0.05 * (i / Math.max(1, sentences.length - 1)) - 0.02 * (n - 1);
       const pool = pools.get(theme) ?? [];
-      pool.push({ text, n, paperId: paper.id, start: s.start, end: s.end, rank });
+      pool.push({ text, n, paperId: paper.id, start, end, rank });
       pools.set(theme, pool);
     });
   }
