@@ -103,6 +103,14 @@ describe('POST /api/chat (SSE)', () => {
     expect({ ...done, timings: null }).toEqual({ ...asked, timings: null });
   });
 
+  it('streams crisis support before anything else', async () => {
+    const events = await readSse(await server.post('/api/chat', { question: 'I want to end my life. Does peer support help?' }));
+    expect(events[0]).toMatchObject({ event: 'token', data: { text: `${server.config.crisisMessage}\n\n` } });
+    const done = events.at(-1)!.data;
+    expect(done.safety).toBe('crisis');
+    expect(events.filter((e) => e.event === 'token').map((e) => e.data.text).join('')).toBe(done.answer);
+  });
+
   it('sends bad requests a JSON error, not a stream', async () => {
     const res = await server.post('/api/chat', { question: '' });
     expect(res.status).toBe(400);

@@ -96,8 +96,10 @@ export class AnswerService {
   async ask(request: AskRequest, onEvent: (e: AskEvent) => void = () => {}): Promise<AskResult> {
     const mode: AnswerMode = request.mode ?? this.defaultMode;
     const safety = detectCrisis(request.question) ?? undefined;
+    // Crisis support comes before anything else, in the stream as in the final answer.
+    if (safety) onEvent({ type: 'token', text: `${this.config.crisisMessage}\n\n` });
     const t0 = performance.now();
-    const { query, notice: rewriteNotice } = await this.standaloneQuery(request, mode);
+    const query = await this.standaloneQuery(request, mode);
     const retrieved = await this.retriever.retrieve(query, { k: request.k ?? this.config.retrievalK, filters: request.filters });
     const retrieveMs = performance.now() - t0;
 
@@ -112,21 +114,19 @@ export class AnswerService {
       result = this.extractiveAnswer(query, retrieved, onEvent);
       if (mode === 'llm') result.notice = 'No language model is configured (set LLM_BASE_URL and LLM_MODEL); showing the extractive answer.';
     }
-    const notice = [rewriteNotice, result.notice].filter(Boolean).join(' ') || undefined;
     const answer = safety ? `${this.config.crisisMessage}\n\n${result.answer}`.trim() : result.answer;
     return {
       ...result,
       answer,
-      notice,
       ...(safety ? { safety } : {}),
       query,
       timings: { retrieveMs: round(retrieveMs), answerMs: round(performance.now() - t1) },
     };
   }
 
-  private async standaloneQuery(request: AskRequest, mode: AnswerMode): Promise<{ query: string; notice?: string }> {
+  private async standaloneQuery(request: AskRequest, mode: AnswerMode): Promise<string> {
     const history = (request.history ?? []).slice(-8);
-    if (!history.some((t) => t.role === 'user')) return { query: request.question };
+    if (!history.some((t) => t.role === 'user')) return request.question;
     if (mode === 'llm' && this.llm) {
       try {
         const conversation = history.map((t) => `${t.role}: ${asData(t.content)}`).join('\n');
@@ -135,12 +135,12 @@ export class AnswerService {
           { role: 'user', content: fillTemplate(this.prompts.rewrite, { history: conversation, question: asData(request.question) }) },
         ]);
         const query = text.trim().split('\n')[0];
-        if (query) return { query };
+        if (query) return query;
       } catch {
         // fall through to the deterministic rewrite
       }
     }
-    return { query: rewriteFollowUp(request.question, history) };
+    return rewriteFollowUp(request.question, history);
   }
 
   private refusal(retrieved: RetrievedPaper[]): Omit<AskResult, 'timings' | 'query'> {
@@ -156,12 +156,14 @@ export class AnswerService {
   private extractiveAnswer(query: string, retrieved: RetrievedPaper[], onEvent: (e: AskEvent) => void): Omit<AskResult, 'timings' | 'query'> {
     const draft = extractiveDraft(query, retrieved, this.idf);
     if (!draft.answerable) {
+      const refusal = this.refusal(retrieved);
       onEvent({ type: 'sources', citations: [] });
-      return this.refusal(retrieved);
+      streamWords(refusal.answer, onEvent);
+      return refusal;
     }
     const checked = checkCitations(draft.answer, draft.sources, this.idf);
     onEvent({ type: 'sources', citations: checked.citations });
-    for (const piece of checked.answer.match(/\S+\s*/g) ?? []) onEvent({ type: 'token', text: piece });
+    streamWords(checked.answer, onEvent);
     return { answer: checked.answer, answerable: true, mode: 'extractive', citations: checked.citations };
   }
 
@@ -233,6 +235,11 @@ export class AnswerService {
 
 export function paperRef(r: RetrievedPaper): PaperRef {
   return { paperId: r.paper.id, label: r.paper.label, title: r.paper.title, year: r.paper.year, score: round(r.score, 3) };
+}
+
+/** An answer computed at once still reaches a stream as word-sized tokens. */
+function streamWords(text: string, onEvent: (e: AskEvent) => void): void {
+  for (const piece of text.match(/\S+\s*/g) ?? []) onEvent({ type: 'token', text: piece });
 }
 
 function round(x: number, digits = 1): number {

@@ -4,6 +4,7 @@ import { Hono, type Context } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { streamSSE } from 'hono/streaming';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { z } from 'zod';
@@ -67,6 +68,18 @@ function haystack(p: Paper): string {
   return h;
 }
 
+/** The one mapping from a thrown error to `{ error: { code, message } }` and a status; no stack traces leave. */
+function errorResponse(error: unknown, where: string): { status: ContentfulStatusCode; body: { error: { code: string; message: string } } } {
+  if (isAppError(error)) return { status: error.status, body: { error: { code: error.code, message: error.message } } };
+  if (error instanceof HTTPException) {
+    const code = error.status === 401 ? 'unauthorized' : error.status === 413 ? 'payload_too_large' : 'http_error';
+    const message = error.status === 401 ? 'Missing or wrong API key: send Authorization: Bearer <API_KEY>.' : error.message;
+    return { status: error.status, body: { error: { code, message } } };
+  }
+  console.error(`Unhandled error on ${where}:`, error);
+  return { status: 500, body: { error: { code: 'internal_error', message: 'Something went wrong on the server; the log has the details.' } } };
+}
+
 export function createApp({ config, state, webDir = WEB_DIR }: AppOptions): Hono {
   const app = new Hono();
 
@@ -127,10 +140,8 @@ export function createApp({ config, state, webDir = WEB_DIR }: AppOptions): Hono
         });
         await stream.writeSSE({ event: 'done', data: JSON.stringify(result) });
       } catch (error) {
-        const code = isAppError(error) ? error.code : 'internal_error';
-        const message = isAppError(error) ? error.message : 'The answer could not be produced.';
-        if (!isAppError(error)) console.error(error);
-        await stream.writeSSE({ event: 'error', data: JSON.stringify({ error: { code, message } }) });
+        // Headers are sent by now: the error travels as an event, in the same shape as everywhere else.
+        await stream.writeSSE({ event: 'error', data: JSON.stringify(errorResponse(error, 'POST /api/chat').body) });
       }
     });
   });
@@ -189,14 +200,8 @@ export function createApp({ config, state, webDir = WEB_DIR }: AppOptions): Hono
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404));
 
   app.onError((error, c) => {
-    if (isAppError(error)) return c.json({ error: { code: error.code, message: error.message } }, error.status);
-    if (error instanceof HTTPException) {
-      const code = error.status === 401 ? 'unauthorized' : error.status === 413 ? 'payload_too_large' : 'http_error';
-      const message = error.status === 401 ? 'Missing or wrong API key: send Authorization: Bearer <API_KEY>.' : error.message;
-      return c.json({ error: { code, message } }, error.status);
-    }
-    console.error(`Unhandled error on ${c.req.method} ${c.req.path}:`, error);
-    return c.json({ error: { code: 'internal_error', message: 'Something went wrong on the server; the log has the details.' } }, 500);
+    const { status, body } = errorResponse(error, `${c.req.method} ${c.req.path}`);
+    return c.json(body, status);
   });
 
   return app;
