@@ -173,7 +173,7 @@ export class AnswerService {
       onEvent({ type: 'sources', citations: [] });
       return { ...this.refusal(retrieved), mode: 'llm' };
     }
-    onEvent({ type: 'sources', citations: sources.map((s) => citationFor(s, null)) });
+    onEvent({ type: 'sources', citations: sources.map((s) => citationFor(s)) });
     const turns: ChatTurn[] = [
       { role: 'system', content: this.prompts.system },
       { role: 'user', content: fillTemplate(this.prompts.answer, { question: asData(question === query ? question : `${question} (in context: ${query})`), sources: formatSources(sources) }) },

@@ -79,10 +79,14 @@ export function bestSupport(claim: string, paper: Paper, idf: Idf): Span | null 
   return best;
 }
 
-export function citationFor(source: Source, span: Span | null, more: Span[] = []): Citation {
+/** The citation of a source, quoting the best of the spans found for the claims citing it. */
+export function citationFor(source: Source, found: Span[] = []): Citation {
   const p = source.paper;
-  const spans = [span, ...more]
-    .filter((s): s is Span => s !== null && p.abstract !== null && s.support >= SUPPORT_THRESHOLD)
+  // Best first; among equals, the first claim's span.
+  const ranked = [...found].sort((a, b) => b.support - a.support);
+  const span = ranked[0] ?? null;
+  const spans = ranked
+    .filter((s) => p.abstract !== null && s.support >= SUPPORT_THRESHOLD)
     .filter((s, i, all) => all.findIndex((o) => o.start === s.start) === i)
     .map((s) => ({ start: s.start, end: s.end, text: p.abstract!.slice(s.start, s.end) }));
   return {
@@ -131,8 +135,8 @@ export function checkCitations(answer: string, sources: Source[], idf: Idf): Che
   };
   const claimOf = (i: number) => answer.slice(sentences[i].start, sentences[i].end).replace(MARKER, '').replace(/\s+/g, ' ').trim();
 
-  const best = new Map<number, Span | null>();
-  const all = new Map<number, Span[]>();
+  // Every span found per cited source; a cited source with no abstract has none.
+  const found = new Map<number, Span[]>();
   const replacements: Array<{ start: number; end: number; text: string }> = [];
   for (const m of answer.matchAll(MARKER)) {
     if (sentences.length === 0) break;
@@ -154,9 +158,7 @@ export function checkCitations(answer: string, sources: Source[], idf: Idf): Che
       }
       if (!kept.includes(source.n)) kept.push(source.n);
       const span = bestSupport(claim, source.paper, idf);
-      if (span) all.set(source.n, [...(all.get(source.n) ?? []), span]);
-      const prev = best.get(source.n);
-      if (prev === undefined || (span?.support ?? 0) > (prev?.support ?? 0)) best.set(source.n, span);
+      found.set(source.n, [...(found.get(source.n) ?? []), ...(span ? [span] : [])]);
     }
     const text = kept.length ? `[${kept.join(', ')}]` : '';
     if (text !== m[0]) replacements.push({ start: m.index!, end: m.index! + m[0].length, text });
@@ -166,7 +168,7 @@ export function checkCitations(answer: string, sources: Source[], idf: Idf): Che
   for (const r of replacements.reverse()) repaired = repaired.slice(0, r.start) + r.text + repaired.slice(r.end);
   repaired = repaired.replace(/[ \t]+([.,;:])/g, '$1').replace(/[ \t]{2,}/g, ' ').trim();
 
-  const citations = [...best.entries()].sort((a, b) => a[0] - b[0]).map(([n, span]) => citationFor(byN.get(n)!, span, all.get(n)));
+  const citations = [...found.entries()].sort((a, b) => a[0] - b[0]).map(([n, spans]) => citationFor(byN.get(n)!, spans));
   const unsupported = citations.filter((c) => !c.supported).map((c) => `[${c.n}]`);
   if (unsupported.length) notices.push(`No sentence of the cited abstract clearly supports the claim citing ${unsupported.join(', ')}; marked unsupported.`);
   return { answer: repaired, citations, notices };
