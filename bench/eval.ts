@@ -1,33 +1,46 @@
-// `npm run eval`: answer and retrieval quality on the labelled questions in test/eval/, and with
-// `--beir <dir>` nDCG@10 / recall@100 on a BEIR dataset (SciFact), beside the published figures.
+// `npm run eval`: answer and retrieval quality, each figure on data its parameters were not fitted
+// on. The bundled corpus's labelled questions and the issue's examples always; with the shared
+// datasets present, PubMedQA (test half), SciFact (test claims), cross-corpus negatives and the
+// hand-written near-misses and paraphrases; `--calibrate` first refits src/answer/calibration.json
+// on the fit halves; `--beir <dir>` adds nDCG@10 / recall@100 on a BEIR dataset.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BUNDLED_CORPUS, loadConfig, PROJECT_ROOT, type Config } from '../src/config.js';
+import { loadConfig, PROJECT_ROOT } from '../src/config.js';
 import { loadEmbeddingModel, type LoadedEmbeddings } from '../src/embeddings/load-embedding-model.js';
-import { buildVectorStore, CHUNKER_VERSION, type StoredIndex } from '../src/store/index-store.js';
-import { Retriever, type RetrievalMode } from '../src/retrieve/retriever.js';
-import { AnswerService, type AnswerMode } from '../src/answer/answer-service.js';
-import { chunkPaper } from '../ingest/chunk-abstract.js';
+import type { RetrievalMode } from '../src/retrieve/retriever.js';
+import type { AnswerMode } from '../src/answer/answer-service.js';
+import type { Calibration } from '../src/answer/calibration.js';
 import { normalisePaper } from '../ingest/normalise-paper.js';
-import { parseSource } from '../ingest/parse-source.js';
 import type { Paper } from '../src/types.js';
 import { mean, ndcgAtK, percentile, recallAtK, reciprocalRank, table } from './metrics.js';
+import { buildCorpus, serviceFor, type EvalCorpus } from './eval/corpora.js';
+import { loadBundled, loadPubmedQa, loadScifact, loadWrittenSet, resolveRefs, SHARED_DATASETS, QUESTION_SETS } from './eval/datasets.js';
+import { calibrate } from './eval/calibrate.js';
+import { checkWhyExample, loadWhyExamples, resolveHistory, type WhyExample } from './eval/why-examples.js';
+import { pubmedQaReport, refusalReport, riskCoverage, scifactReport, writtenReport, type Outcome } from './eval/answer-quality.js';
 
-const HELP = `Usage: npm run eval -- [--beir <dir>] [--beir-only] [--limit <n>]
+const HELP = `Usage: npm run eval -- [--calibrate] [--dev] [--no-datasets] [--beir <dir>] [--beir-only] [--limit <n>]
 
-Runs the labelled questions in test/eval/questions.json against the bundled corpus with every
-answerer available (extractive; LLM when LLM_BASE_URL and LLM_MODEL are set), with a retrieval
-ablation (dense only, BM25 only, fused). With --beir it also ingests a BEIR dataset (corpus.jsonl,
-queries.jsonl, qrels/train.tsv, qrels/test.tsv) into a temporary index, tunes the fusion weight on
-train and reports nDCG@10 and recall@100 on test.
+Always: the labelled questions in test/eval/questions.json and the examples in
+test/eval/why-examples.json over the bundled corpus, with a retrieval ablation.
+With ../shared/datasets present: PubMedQA (test half), SciFact (test claims with rationales),
+cross-corpus negatives, and the hand-written near-misses and paraphrases (their test lists).
+  --calibrate    first refit the answer layer on the fit halves (PubMedQA fit, SciFact train,
+                 synthetic near-misses) and write src/answer/calibration.json
+  --dev          also run the near-miss and paraphrase dev lists (for development; not reported)
+  --no-datasets  skip the shared datasets (bundled corpus only)
+  --beir <dir>   also ingest a BEIR dataset and report nDCG@10 / recall@100, fusion tuned on train
+  --limit <n>    use only the first n BEIR test queries (quick runs)
 
-The embedding model is the offline one unless EMBEDDING_MODEL names another (used when available).
-  --limit <n>   use only the first n BEIR test queries (quick runs)`;
+The embedding model is the offline one unless EMBEDDING_MODEL names another (used when available).`;
 
 const { values: flags } = parseArgs({
   options: {
+    calibrate: { type: 'boolean', default: false },
+    dev: { type: 'boolean', default: false },
+    'no-datasets': { type: 'boolean', default: false },
     beir: { type: 'string' },
     'beir-only': { type: 'boolean', default: false },
     limit: { type: 'string' },
@@ -47,72 +60,32 @@ const print = (title: string, body: string) => {
   console.log(`\n## ${title}\n\n${body}`);
   markdown.push(`### ${title}\n\n${body}`);
 };
+const log = (line: string) => console.error(line);
 
 const config = loadConfig({ ...process.env, EMBEDDING_MODEL: process.env.EMBEDDING_MODEL ?? 'offline', DATA_DIR: path.join(RESULTS, 'eval-data') });
 
-/** An index held in memory: the same parts as on disk, without the disk. */
-async function memoryIndex(papers: Paper[], cfg: Config, loaded: LoadedEmbeddings): Promise<StoredIndex> {
-  const chunks = papers.flatMap((p) => chunkPaper(p, cfg.chunking));
-  const dims = loaded.info.dims;
-  const vectors = new Float32Array(chunks.length * dims);
-  const embedded = await loaded.embeddings.embedRaw(chunks.map((c) => loaded.info.documentPrefix + c.text));
-  embedded.forEach((v, i) => vectors.set(v, i * dims));
-  const store = buildVectorStore(loaded.embeddings, chunks, vectors, dims, cfg.hnsw);
-  const withText = papers.filter((p) => p.hasText).length;
-  return {
-    manifest: {
-      formatVersion: 1,
-      buildId: 'eval',
-      builtAt: new Date().toISOString(),
-      buildMs: 0,
-      embedding: { modelId: loaded.info.modelId, dims, pooling: loaded.info.pooling, queryPrefix: loaded.info.queryPrefix, documentPrefix: loaded.info.documentPrefix },
-      chunking: { chunker: CHUNKER_VERSION, ...cfg.chunking },
-      hnsw: { m: cfg.hnsw.m, efConstruction: cfg.hnsw.efConstruction },
-      corpusFingerprint: '',
-      sources: [],
-      counts: { papers: papers.length, papersWithText: withText, papersWithoutText: papers.length - withText, chunks: chunks.length },
-    },
-    papers,
-    chunks,
-    vectors,
-    store,
-  };
-}
+// ------------------------------------------------------------------ bundled corpus
 
-interface EvalQuestion {
+interface LabelledQuestion {
   id: string;
   question: string;
   expected: string[];
   keyFacts: string[];
 }
 
-async function evalBundled(loaded: LoadedEmbeddings) {
-  const set = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'test', 'eval', 'questions.json'), 'utf8')) as { questions: EvalQuestion[] };
-  const papers = parseSource(BUNDLED_CORPUS, readFileSync(BUNDLED_CORPUS, 'utf8')).papers.map((r) => normalisePaper(r, 'seed-abstracts.txt').paper);
-  const byLabel = new Map(papers.map((p) => [p.label, p.id]));
-  const questions = set.questions.map((q) => ({
-    ...q,
-    expectedIds: new Set(
-      q.expected.map((label) => {
-        const id = byLabel.get(label);
-        if (!id) throw new Error(`test/eval/questions.json ${q.id}: no paper labelled "${label}"`);
-        return id;
-      }),
-    ),
-  }));
+async function evalBundled(bundled: EvalCorpus, calibration: Calibration | undefined, loaded: LoadedEmbeddings) {
+  const set = JSON.parse(readFileSync(path.join(QUESTION_SETS, 'questions.json'), 'utf8')) as { questions: LabelledQuestion[] };
+  const questions = set.questions.map((q) => ({ ...q, expectedIds: resolveRefs(q.expected, bundled.papers, `questions.json ${q.id}`) }));
   const answerable = questions.filter((q) => q.expectedIds.size > 0);
   const unanswerable = questions.filter((q) => q.expectedIds.size === 0);
-  const index = await memoryIndex(papers, config, loaded);
-  const retriever = new Retriever(index, loaded.embeddings);
 
-  // Retrieval ablation
   const ablation: Array<Array<string | number>> = [];
   const retrieval: Record<string, unknown> = {};
   for (const mode of ['dense', 'lexical', 'fused'] as RetrievalMode[]) {
     const recalls: number[] = [];
     const rrs: number[] = [];
     for (const q of answerable) {
-      const ranking = (await retriever.retrieve(q.question, { k: 10, mode })).map((r) => r.paper.id);
+      const ranking = (await bundled.retriever.retrieve(q.question, { k: 10, mode })).map((r) => r.paper.id);
       recalls.push(recallAtK(ranking, q.expectedIds, 5));
       rrs.push(reciprocalRank(ranking, q.expectedIds));
     }
@@ -121,17 +94,15 @@ async function evalBundled(loaded: LoadedEmbeddings) {
   }
   print(`Retrieval on the bundled corpus: ${answerable.length} answerable questions, embedding model ${loaded.info.modelId}`, table(['retrieval', 'recall@5', 'MRR'], ablation));
 
-  // Answerers
   const modes: AnswerMode[] = config.llm ? ['extractive', 'llm'] : ['extractive'];
   const rows: Array<Array<string | number>> = [];
   const answers: Record<string, unknown> = {};
   const misses: string[] = [];
   for (const mode of modes) {
-    const service = new AnswerService({ config, retriever });
+    const service = serviceFor(bundled, calibration);
     let citingExpected = 0;
+    let onlyExpected = 0;
     let falseRefusals = 0;
-    let citations = 0;
-    let supported = 0;
     let facts = 0;
     let factsFound = 0;
     const latencies: number[] = [];
@@ -140,14 +111,10 @@ async function evalBundled(loaded: LoadedEmbeddings) {
       const result = await service.ask({ question: q.question, mode });
       latencies.push(performance.now() - t0);
       if (!result.answerable) falseRefusals++;
-      const cited = new Set(result.citations.map((c) => c.paperId));
-      if ([...q.expectedIds].some((id) => cited.has(id))) citingExpected++;
-      else misses.push(`${mode} ${q.id}: cited ${[...cited].map((id) => retriever.papers.get(id)?.label).join('; ') || 'nothing'}`);
-      for (const c of result.citations) {
-        citations++;
-        const abstract = retriever.papers.get(c.paperId)?.abstract ?? '';
-        if (c.supported && c.quote && abstract.slice(c.quoteStart!, c.quoteEnd!) === c.quote) supported++;
-      }
+      const cited = result.citations.map((c) => c.paperId);
+      if (cited.some((id) => q.expectedIds.has(id))) citingExpected++;
+      else misses.push(`${mode} ${q.id}: cited ${cited.map((id) => bundled.byId.get(id)?.label).join('; ') || 'nothing'}`);
+      if (cited.length && cited.every((id) => q.expectedIds.has(id))) onlyExpected++;
       for (const f of q.keyFacts) {
         facts++;
         if (result.answer.toLowerCase().includes(f.toLowerCase())) factsFound++;
@@ -163,7 +130,7 @@ async function evalBundled(loaded: LoadedEmbeddings) {
     }
     const row = {
       citingExpected: citingExpected / answerable.length,
-      supportRate: citations ? supported / citations : NaN,
+      onlyExpected: onlyExpected / answerable.length,
       keyFactRecall: facts ? factsFound / facts : NaN,
       refusalAccuracy: refused / unanswerable.length,
       falseRefusalRate: falseRefusals / answerable.length,
@@ -171,17 +138,98 @@ async function evalBundled(loaded: LoadedEmbeddings) {
       p95ms: percentile(latencies, 95),
     };
     answers[mode] = row;
-    rows.push([mode, row.citingExpected, row.supportRate, row.keyFactRecall, row.refusalAccuracy, row.falseRefusalRate, row.p50ms, row.p95ms]);
+    rows.push([mode, row.citingExpected, row.onlyExpected, row.keyFactRecall, row.refusalAccuracy, row.falseRefusalRate, row.p50ms, row.p95ms]);
   }
   print(
-    `Answers on the bundled corpus: ${answerable.length} answerable and ${unanswerable.length} unanswerable questions`,
-    table(['answerer', 'cites an expected paper', 'citation support rate', 'key facts stated', 'refusal accuracy', 'false refusals', 'p50 ms', 'p95 ms'], rows) +
+    `Answers on the bundled corpus: ${answerable.length} answerable and ${unanswerable.length} unanswerable labelled questions`,
+    table(['answerer', 'cites an expected paper', 'cites only expected papers', 'key facts stated', 'refusal accuracy', 'false refusals', 'p50 ms', 'p95 ms'], rows) +
       (misses.length ? `\n\nMisses: ${misses.join(' · ')}` : ''),
   );
   report.bundled = { model: loaded.info.modelId, retrieval, answers, misses };
 }
 
-// ------------------------------------------------------------------ BEIR
+async function evalWhyExamples(bundled: EvalCorpus, calibration: Calibration | undefined) {
+  const examples: WhyExample[] = loadWhyExamples();
+  const service = serviceFor(bundled, calibration);
+  const rows: string[][] = [];
+  for (const ex of examples) {
+    const history = resolveHistory(ex, bundled.papers);
+    const result = await service.ask({ question: ex.question, history });
+    const problem = checkWhyExample(ex, result, bundled.papers);
+    rows.push([ex.id, ex.question, problem ? `✗ ${problem}` : '✓']);
+  }
+  print(`The answer-trust issue's examples, over the bundled corpus: ${rows.filter((r) => r[2] === '✓').length} of ${rows.length} right`, table(['id', 'question', 'result'], rows));
+  report.why = rows;
+}
+
+// ------------------------------------------------------------------ shared datasets
+
+async function evalDatasets(bundled: EvalCorpus, loaded: LoadedEmbeddings) {
+  const t0 = performance.now();
+  const pqa = loadPubmedQa();
+  const sf = loadScifact();
+  const pubmedqa = await buildCorpus('PubMedQA', pqa.papers, config, loaded);
+  const scifact = await buildCorpus('SciFact', sf.papers, config, loaded);
+  log(`indexes built in ${((performance.now() - t0) / 1000).toFixed(1)} s (${pubmedqa.retriever.chunks.length} + ${scifact.retriever.chunks.length} chunks)`);
+
+  let calibration: Calibration | undefined;
+  if (flags.calibrate) {
+    const fitted = await calibrate({ pubmedqa, pubmedqaItems: pqa.items, scifact, claims: sf.claims, bundled, embeddingModel: loaded.info.modelId }, log);
+    calibration = fitted.calibration;
+    for (const [title, body] of fitted.sections) print(title, body);
+    log('calibrate: wrote src/answer/calibration.json');
+  }
+  const chosen = (calibration ?? serviceFor(bundled).calibration).answerability.threshold;
+
+  const pq = await pubmedQaReport(pubmedqa, pqa.items, calibration);
+  print(`PubMedQA, test half: ${pq.row.questions} expert-labelled questions over ${pqa.papers.length} abstracts (indexed without titles or conclusions)`, pq.body);
+  const sc = await scifactReport(scifact, sf.claims, calibration);
+  print(`SciFact, test claims: over ${sf.papers.length} abstracts`, sc.body);
+
+  const crossPqa = await refusalReport('cross-corpus: PubMedQA test', bundled, pqa.items.filter((i) => i.split === 'test').map((i) => i.question), calibration);
+  const crossSf = await refusalReport('cross-corpus: SciFact test', bundled, sf.claims.filter((c) => c.split === 'test').map((c) => c.text), calibration);
+  const corpora = { bundled, pubmedqa };
+  const nearMisses = loadWrittenSet('near-misses');
+  const paraphrases = loadWrittenSet('paraphrases');
+  const nm = await writtenReport(nearMisses.filter((q) => q.split === 'test'), corpora, calibration);
+  const pp = await writtenReport(paraphrases.filter((q) => q.split === 'test'), corpora, calibration);
+  const nmRefused = nm.outcomes.filter((o) => o.right).length / nm.outcomes.length;
+  const ppRight = pp.outcomes.filter((o) => o.right).length / pp.outcomes.length;
+  print(
+    'Negatives and paraphrases (held out: never fitted on)',
+    table(
+      ['set', 'questions', 'handled right', 'what "right" means'],
+      [
+        ['cross-corpus: PubMedQA test questions over the bundled corpus', crossPqa.outcomes.length, crossPqa.refused, 'refused'],
+        ['cross-corpus: SciFact test claims over the bundled corpus', crossSf.outcomes.length, crossSf.refused, 'refused'],
+        ['near-misses (written, test list)', nm.outcomes.length, nmRefused, `refused; ${nm.named} of them naming the missing term`],
+        ['paraphrases (written, test list)', pp.outcomes.length, ppRight, 'cites an expected paper'],
+      ],
+    ) +
+      (nm.misses.length ? `\n\nNear-misses answered: ${nm.misses.join(' · ')}` : '') +
+      (pp.misses.length ? `\n\nParaphrases missed: ${pp.misses.join(' · ')}` : ''),
+  );
+  const heldOut: Outcome[] = [...pq.outcomes, ...sc.outcomes, ...pp.outcomes, ...crossPqa.outcomes, ...crossSf.outcomes, ...nm.outcomes];
+  print('Risk–coverage on the held-out sets: share of each set on the wrong side as the gate threshold moves', riskCoverage(heldOut, chosen));
+
+  if (flags.dev) {
+    const nmDev = await writtenReport(nearMisses.filter((q) => q.split === 'dev'), corpora, calibration);
+    const ppDev = await writtenReport(paraphrases.filter((q) => q.split === 'dev'), corpora, calibration);
+    console.log(`\n(dev) near-misses refused ${nmDev.outcomes.filter((o) => o.right).length}/${nmDev.outcomes.length}: ${nmDev.misses.join(' · ')}`);
+    console.log(`(dev) paraphrases right ${ppDev.outcomes.filter((o) => o.right).length}/${ppDev.outcomes.length}: ${ppDev.misses.join(' · ')}`);
+  }
+  report.datasets = {
+    pubmedqa: pq.row,
+    scifact: sc.row,
+    crossCorpus: { pubmedqa: crossPqa.refused, scifact: crossSf.refused },
+    nearMisses: { refused: nmRefused, named: nm.named, n: nm.outcomes.length, misses: nm.misses },
+    paraphrases: { right: ppRight, n: pp.outcomes.length, misses: pp.misses },
+    threshold: chosen,
+  };
+  return calibration;
+}
+
+// ------------------------------------------------------------------ BEIR retrieval
 
 function readQrels(file: string): Map<string, Map<string, number>> {
   const qrels = new Map<string, Map<string, number>>();
@@ -215,9 +263,9 @@ async function evalBeir(dir: string, loaded: LoadedEmbeddings) {
       .map((l) => JSON.parse(l) as { _id: string; text: string })
       .map((q) => [q._id, q.text]),
   );
-  const index = await memoryIndex(papers, config, loaded);
+  const corpus = await buildCorpus(path.basename(dir), papers, config, loaded);
   const buildSeconds = (performance.now() - t0) / 1000;
-  const retriever = new Retriever(index, loaded.embeddings);
+  const retriever = corpus.retriever;
 
   const run = async (qrels: Map<string, Map<string, number>>, mode: RetrievalMode, denseWeight = 1, limit = Infinity) => {
     const ndcg: number[] = [];
@@ -271,7 +319,7 @@ async function evalBeir(dir: string, loaded: LoadedEmbeddings) {
       ],
     ) +
       (tuning.length ? `\n\nTuning on train (${train!.size} queries), fused nDCG@10 by dense weight:\n\n${table(['dense weight', 'nDCG@10 (train)', 'recall@100 (train)'], tuning)}` : '') +
-      `\n\nIndex built in memory in ${buildSeconds.toFixed(1)} s (${index.chunks.length} chunks).`,
+      `\n\nIndex built in memory in ${buildSeconds.toFixed(1)} s (${retriever.chunks.length} chunks).`,
   );
   report.beir = { dataset: name, documents: papers.length, model: loaded.info.modelId, bm25, dense, fused, denseWeight: bestWeight, tuning, published };
 }
@@ -280,7 +328,16 @@ async function evalBeir(dir: string, loaded: LoadedEmbeddings) {
 
 const loaded = await loadEmbeddingModel(config, { warn: (m) => console.warn(m) });
 console.log(`Embedding model: ${loaded.info.modelId}${loaded.info.offline ? ' (the offline model)' : ''}${loaded.info.fallbackReason ? ` — ${loaded.info.wanted} unavailable: ${loaded.info.fallbackReason}` : ''}`);
-if (!flags['beir-only']) await evalBundled(loaded);
+if (!flags['beir-only']) {
+  const bundled = await buildCorpus('bundled', loadBundled(), config, loaded);
+  const haveDatasets = existsSync(path.join(SHARED_DATASETS, 'pubmedqa-dev')) && existsSync(path.join(SHARED_DATASETS, 'scifact'));
+  if (flags.calibrate && !haveDatasets) throw new Error(`--calibrate needs the shared datasets in ${SHARED_DATASETS}`);
+  let calibration: Calibration | undefined;
+  if (haveDatasets && !flags['no-datasets']) calibration = await evalDatasets(bundled, loaded);
+  else console.log(`(${SHARED_DATASETS} not found or --no-datasets: PubMedQA, SciFact and the written sets skipped)`);
+  await evalBundled(bundled, calibration, loaded);
+  await evalWhyExamples(bundled, calibration);
+}
 if (flags.beir) await evalBeir(flags.beir, loaded);
 const header = `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}. Command: npm run eval${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 writeFileSync(path.join(RESULTS, 'eval-latest.json'), JSON.stringify(report, null, 2));

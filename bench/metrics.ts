@@ -58,3 +58,29 @@ function formatNumber(n: number): string {
   if (Number.isInteger(n)) return String(n);
   return Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toFixed(3);
 }
+
+/** Lower-case word tokens, as ROUGE compares them. */
+function rougeTokens(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+/**
+ * ROUGE-L F1: the longest common subsequence of words, as precision against the candidate and
+ * recall against the reference. @example rougeL('the cat sat', 'the cat sat down') // 0.857…
+ */
+export function rougeL(candidate: string, reference: string): number {
+  const a = rougeTokens(candidate);
+  const b = rougeTokens(reference);
+  if (a.length === 0 || b.length === 0) return 0;
+  let prev = new Uint16Array(b.length + 1);
+  let cur = new Uint16Array(b.length + 1);
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) cur[j] = a[i - 1] === b[j - 1] ? prev[j - 1] + 1 : Math.max(prev[j], cur[j - 1]);
+    [prev, cur] = [cur, prev];
+  }
+  const lcs = prev[b.length];
+  if (lcs === 0) return 0;
+  const p = lcs / a.length;
+  const r = lcs / b.length;
+  return (2 * p * r) / (p + r);
+}

@@ -47,6 +47,17 @@ describe('LLM mode against an OpenAI-compatible server', () => {
     expect(c.quote).toBe('Patients reported an overall preference for residential alternatives.');
     expect(result.answer).toContain(`[${c.n}]`);
     expect(result.notice).toBeUndefined(); // nothing needed repair
+    // The model's prose is parsed once into segments: each claim with the span that supports it.
+    expect(result.segments.map((seg: { text: string }) => seg.text)).toEqual([
+      'Patients reported an overall preference for residential alternatives.',
+      'They described them as safer, with more freedom and decreased coercion.',
+    ]);
+    const abstract = server.state.retriever!.papers.get(c.paperId)!.abstract!;
+    for (const seg of result.segments) {
+      expect(seg.citations).toHaveLength(1);
+      expect(seg.citations[0]).toMatchObject({ n: c.n, paperId: c.paperId, field: 'abstract', supported: true });
+    }
+    expect(abstract.slice(result.segments[1].citations[0].start, result.segments[1].citations[0].end)).toMatch(/freedom and decreased coercion/);
   });
 
   it('sends the sources as delimited data, with the rule that they are never instructions', async () => {
@@ -65,7 +76,9 @@ describe('LLM mode against an OpenAI-compatible server', () => {
     stub.behaviour = { kind: 'reply', text: faithfulReply };
     const events = await readSse(await server.post('/api/chat', { question: QUESTION }));
     expect(events[0].event).toBe('sources');
-    expect(events[0].data.citations.length).toBeGreaterThan(1); // every source the model was given
+    // The sources event lists exactly the papers the model was given: those that passed the gate.
+    const given = stub.requests.at(-1)!.messages.at(-1)!.content.match(/<source n="/g)!.length;
+    expect(events[0].data.citations).toHaveLength(given);
     const streamed = events.filter((e) => e.event === 'token').map((e) => e.data.text).join('');
     expect(streamed).toBe(faithfulReply(stub.requests.at(-1)!));
     const done = events.at(-1)!;
@@ -74,20 +87,33 @@ describe('LLM mode against an OpenAI-compatible server', () => {
     expect(stub.requests.at(-1)!.stream).toBe(true);
   });
 
-  it('repairs a citation of a source that was not given ([9] of 3)', async () => {
+  it('repairs a citation of a source that was not given ([9] of the sources it had)', async () => {
     stub.behaviour = {
       kind: 'reply',
       text: 'Patients reported an overall preference for residential alternatives [9]. Cats improve telepathy in astronauts [7].',
     };
     const result = await (await server.post('/api/ask', { question: QUESTION, k: 3 })).json();
-    expect(stub.requests.at(-1)!.messages.at(-1)!.content.match(/<source n="/g)).toHaveLength(3);
+    const given = stub.requests.at(-1)!.messages.at(-1)!.content.match(/<source n="/g)!.length;
+    expect(given).toBeGreaterThan(0);
+    expect(given).toBeLessThanOrEqual(3);
     const ns = result.citations.map((c: { n: number }) => c.n);
-    expect(ns.every((n: number) => n >= 1 && n <= 3)).toBe(true);
+    expect(ns.every((n: number) => n >= 1 && n <= given)).toBe(true);
     expect(result.citations.map((c: { label: string }) => c.label)).toEqual(['Gilburt, Slade, Rose et al. (2010)']);
     expect(result.answer).not.toMatch(/\[9\]|\[7\]/);
     expect(result.answer).toMatch(/residential alternatives \[\d\]\./);
-    expect(result.notice).toMatch(/\[9\] named no source \(there were 3\); it was re-attributed/);
-    expect(result.notice).toMatch(/\[7\] named no source \(there were 3\) and was removed/);
+    expect(result.notice).toMatch(new RegExp(`\\[9\\] named no source \\(there were ${given}\\); it was re-attributed`));
+    expect(result.notice).toMatch(new RegExp(`\\[7\\] named no source \\(there were ${given}\\) and was removed`));
+    // The removed marker leaves its claim as an uncited segment, not a fabricated citation.
+    expect(result.segments.at(-1)).toEqual({ text: 'Cats improve telepathy in astronauts.', citations: [] });
+  });
+
+  it('never asks the model about a near miss: the same gate refuses it first', async () => {
+    // A model that would happily answer anything, citing source 1.
+    stub.behaviour = { kind: 'reply', text: 'Patients in Scotland reported an overall preference for residential alternatives [1].' };
+    const result = await (await server.post('/api/ask', { question: 'What did patients in Scotland say about residential alternatives to hospital?' })).json();
+    expect(stub.requests).toHaveLength(0);
+    expect(result).toMatchObject({ answerable: false, citations: [], mode: 'llm', missing: ['Scotland'] });
+    expect(result.answer).toMatch(/None of the indexed abstracts mention “Scotland”/);
   });
 
   it('flags a citation that no sentence of the cited abstract supports', async () => {
@@ -123,19 +149,24 @@ describe('LLM mode against an OpenAI-compatible server', () => {
     expect(Date.now() - t0).toBeLessThan(8000);
   });
 
-  it('rewrites a follow-up with the model, and summarises with it', async () => {
-    const history = [{ role: 'user', content: 'Tell me about crisis houses.' }];
-    stub.behaviour = {
-      kind: 'reply',
-      text: (req) => (req.messages.at(-1)!.content.startsWith('Rewrite') ? QUESTION : faithfulReply(req)),
-    };
-    const result = await (await server.post('/api/ask', { question: 'and what did they prefer?', history })).json();
-    expect(result.query).toBe(QUESTION);
-    expect(stub.requests[0].messages.at(-1)!.content).toMatch(/<conversation>\nuser: Tell me about crisis houses\.\n<\/conversation>/);
-    expect(result.citations[0].label).toBe('Gilburt, Slade, Rose et al. (2010)');
+  it('answers a follow-up from the previous answer\'s papers, telling the model what it follows, and summarises', async () => {
+    const gilburt = [...server.state.retriever!.papers.values()].find((p) => p.label.startsWith('Gilburt'))!.id;
+    const history = [
+      { role: 'user', content: QUESTION },
+      { role: 'assistant', content: 'Patients preferred them [1].', paperIds: [gilburt] },
+    ];
+    stub.behaviour = { kind: 'reply', text: (req) => `They described them as safer, with more freedom [${sourceNumber(req, 'residential alternatives')}].` };
+    const result = await (await server.post('/api/ask', { question: 'What else did they say?', history })).json();
+    expect(result.scopedTo).toEqual([gilburt]);
+    const prompt = stub.requests.at(-1)!.messages.at(-1)!.content;
+    expect(prompt).toContain(`What else did they say? (a follow-up to: ${QUESTION})`);
+    expect(prompt.match(/<source n="/g)).toHaveLength(1);
+    expect(result.citations.map((c: { paperId: string }) => c.paperId)).toEqual([gilburt]);
+    stub.behaviour = { kind: 'reply', text: faithfulReply };
     const summary = await (await server.post('/api/summarize', { topic: 'residential alternatives to hospital' })).json();
     expect(summary.mode).toBe('llm');
     expect(summary.citations[0].supported).toBe(true);
+    expect(summary.segments.length).toBeGreaterThan(0);
   });
 
   it('reports the answerer mode on /api/health', async () => {

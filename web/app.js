@@ -132,33 +132,28 @@ function addMessage(role, text) {
   return li;
 }
 
-/** Renders answer text with each [n] (or [1, 2]) as a focusable chip, and "## " lines as headings. */
-function renderAnswer(container, text, citations) {
+/** Renders an answer from its segments: each segment's text, then a chip per citation; "## " segments as headings. */
+function renderSegments(container, segments, citations) {
   container.replaceChildren();
   const byN = new Map(citations.map((c) => [c.n, c]));
-  text.split('\n').forEach((line, i) => {
-    if (i > 0) container.append(document.createTextNode('\n'));
-    const heading = /^## (.*)$/.exec(line);
+  for (const segment of segments) {
+    const heading = /^## (.*)$/.exec(segment.text);
     if (heading) {
       const h = document.createElement('h4');
       h.className = 'theme';
       h.textContent = heading[1];
       container.append(h);
-    } else {
-      renderLine(container, line, byN);
+      continue;
     }
-  });
+    if (container.lastChild && container.lastChild.nodeName !== 'H4') container.append(document.createTextNode(' '));
+    container.append(document.createTextNode(segment.text));
+    for (const n of [...new Set(segment.citations.map((c) => c.n))]) container.append(' ', citationChip(n, byN.get(n)));
+  }
 }
 
-function renderLine(container, text, byN) {
-  const pattern = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
-  let last = 0;
-  for (const m of text.matchAll(pattern)) {
-    container.append(document.createTextNode(text.slice(last, m.index)));
-    for (const n of m[1].split(',').map((x) => Number(x.trim()))) container.append(citationChip(n, byN.get(n)));
-    last = m.index + m[0].length;
-  }
-  container.append(document.createTextNode(text.slice(last)));
+/** While an answer streams it is plain text; its citations become chips when it is done. */
+function renderStreaming(container, text) {
+  container.textContent = text;
 }
 
 function citationChip(n, c) {
@@ -179,7 +174,7 @@ function citationChip(n, c) {
 
 function showResult(li, result) {
   const body = li.querySelector('.body');
-  renderAnswer(body, result.answer, result.citations);
+  renderSegments(body, result.segments ?? [{ text: result.answer, citations: [] }], result.citations);
   for (const old of document.querySelectorAll('[data-testid=answer]')) old.removeAttribute('data-testid');
   body.dataset.testid = 'answer';
   li.classList.toggle('refusal', !result.answerable);
@@ -238,18 +233,17 @@ async function ask(question) {
   const li = addMessage('assistant', '');
   li.classList.add('pending');
   const body = li.querySelector('.body');
-  let citations = [];
   let streamed = '';
   try {
     await streamEvents('/api/chat', { question, history: state.history.slice(-8), filters }, (event, data) => {
-      if (event === 'sources') citations = data.citations;
-      else if (event === 'token') {
+      if (event === 'token') {
         streamed += data.text;
-        renderAnswer(body, streamed, citations);
+        renderStreaming(body, streamed);
       } else if (event === 'done') {
         li.classList.remove('pending');
         showResult(li, data);
-        state.history.push({ role: 'user', content: question }, { role: 'assistant', content: data.answer });
+        // The cited papers travel with the answer, so a follow-up ("how many took part?") is asked of them.
+        state.history.push({ role: 'user', content: question }, { role: 'assistant', content: data.answer, paperIds: data.citations.map((c) => c.paperId) });
       } else if (event === 'error') throw new Error(data.error?.message ?? 'the answer failed');
     });
   } catch (error) {
@@ -335,7 +329,8 @@ async function openCard(citation, anchor) {
   if (cardFor === citation.paperId && !$('#card-layer').hidden) return;
   cardFor = citation.paperId;
   startCard(citation.title ?? citation.label, anchor);
-  const spans = citation.spans?.length ? citation.spans : citation.quoteStart != null ? [{ start: citation.quoteStart, end: citation.quoteEnd }] : [];
+  // Highlights are offsets into the abstract; a title-only paper's "quote" is its title, shown as the heading.
+  const spans = (citation.spans ?? []).filter((s) => s.field !== 'title');
   try {
     const paper = await paperRecord(citation.paperId);
     if (cardFor !== citation.paperId) return;

@@ -1,14 +1,21 @@
 // What the API and the CLI call: question in, cited answer out. Reads top-down:
-// safety → rewrite follow-up → retrieve → answer (extractive or LLM) → check citations.
+// safety → scope a follow-up → retrieve → read the question and the papers → decide answerability
+// (one calibrated gate, for both answerers) → quote (extractive) or write and check (LLM) → segments.
 import type { Config } from '../config.js';
 import type { Retriever, RetrievedPaper } from '../retrieve/retriever.js';
 import type { SearchFilters } from '../retrieve/filters.js';
-import { checkCitations, citationFor, type Citation, type Source } from './cite.js';
-import { extractiveDraft } from './extractive-answerer.js';
+import { decideAnswerability, type AnswerabilityDecision } from './answerability.js';
+import { calibrationFor, type Calibration } from './calibration.js';
+import { checkCitations, citeQuotes, sourceCitations, type CitedAnswer, type Citation, type Source } from './cite.js';
+import { classifyFollowUp, type Turn } from './follow-up.js';
 import { LlmClient, type ChatTurn } from './llm-client.js';
+import { paperEvidence } from './paper-evidence.js';
 import { fillTemplate, formatSources, loadPrompts, asData, type Prompts } from './prompts.js';
-import { rewriteFollowUp, type Turn } from './rewrite-query.js';
+import { analyseQuestion, type AnalysedQuestion } from './question.js';
+import { refusalText } from './refusal.js';
 import { detectCrisis } from './safety.js';
+import { renderAnswer, type AnswerSegment } from './segments.js';
+import { selectEvidence } from './select-evidence.js';
 import { summarizePapers, type SummaryTheme } from './summarize.js';
 
 export type AnswerMode = 'extractive' | 'llm';
@@ -30,16 +37,24 @@ export interface PaperRef {
 }
 
 export interface AskResult {
+  /** The answer with [n] markers, rendered from `segments`. */
   answer: string;
+  /** The answer as data: each piece of text with the exact spans it cites. */
+  segments: AnswerSegment[];
   answerable: boolean;
   mode: AnswerMode;
   citations: Citation[];
-  /** When the answer is a refusal: the papers that came closest, not cited. */
+  /** The calibrated gate: the best paper's probability of answering, and the bar it had to clear. */
+  answerability: { probability: number; threshold: number };
+  /** When the answer is a refusal: the topic words the closest papers lack, and those papers, not cited. */
+  missing?: string[];
   closest?: PaperRef[];
   notice?: string;
   safety?: 'crisis';
   /** The query actually searched (differs from the question for follow-ups). */
   query: string;
+  /** For a follow-up answered from the previous answer's papers: those papers. */
+  scopedTo?: string[];
   timings: { retrieveMs: number; answerMs: number };
 }
 
@@ -55,6 +70,8 @@ export interface SummarizeRequest {
 
 export interface SummarizeResult {
   summary: string;
+  /** The summary as data: "## Theme" headings and cited sentences. */
+  segments: AnswerSegment[];
   themes: SummaryTheme[];
   citations: Citation[];
   mode: AnswerMode;
@@ -69,26 +86,49 @@ export interface AnswerServiceOptions {
   retriever: Retriever;
   llm?: LlmClient;
   prompts?: Prompts;
+  /** The answer layer's fitted parameters; by default those fitted for the retriever's embedding model. */
+  calibration?: Calibration;
 }
+
+/** What is asked, what is searched, and from which papers: a follow-up changes all three. */
+interface Plan {
+  /** Read for intent and for which sentences answer. */
+  question: AnalysedQuestion;
+  /** Read for answerability: a follow-up is judged with the topic of the question it follows. */
+  gate: AnalysedQuestion;
+  query: string;
+  filters?: SearchFilters;
+  scopedTo?: string[];
+}
+
+type Draft = Omit<AskResult, 'timings' | 'query' | 'answerability' | 'scopedTo'>;
 
 export class AnswerService {
   private readonly config: Config;
   private readonly retriever: Retriever;
   readonly llm?: LlmClient;
   private readonly prompts: Prompts;
+  readonly calibration: Calibration;
+  /** False when the calibration was fitted with another embedding model (its dense weights are then unused). */
+  readonly calibrated: boolean;
 
   constructor(options: AnswerServiceOptions) {
     this.config = options.config;
     this.retriever = options.retriever;
     this.llm = options.llm ?? (options.config.llm ? new LlmClient(options.config.llm) : undefined);
     this.prompts = options.prompts ?? loadPrompts();
+    const fitted = calibrationFor(this.retriever.modelId);
+    this.calibration = options.calibration ?? fitted.calibration;
+    this.calibrated = options.calibration !== undefined || fitted.fitted;
   }
 
   get defaultMode(): AnswerMode {
     return this.llm ? 'llm' : 'extractive';
   }
 
-  private idf = (term: string) => this.retriever.idf(term);
+  private analyse(text: string): AnalysedQuestion {
+    return analyseQuestion(text, this.retriever.termStats);
+  }
 
   /**
    * @example const result = await service.ask({ question: 'Does peer support reduce stigma?' });
@@ -99,98 +139,119 @@ export class AnswerService {
     // Crisis support comes before anything else, in the stream as in the final answer.
     if (safety) onEvent({ type: 'token', text: `${this.config.crisisMessage}\n\n` });
     const t0 = performance.now();
-    const query = await this.standaloneQuery(request, mode);
-    const retrieved = await this.retriever.retrieve(query, { k: request.k ?? this.config.retrievalK, filters: request.filters });
+    const plan = await this.plan(request);
+    const k = Math.max(request.k ?? this.config.retrievalK, plan.scopedTo?.length ?? 0);
+    const retrieved = await this.retriever.retrieve(plan.query, { k, filters: plan.filters, passagesPerPaper: 3 });
     const retrieveMs = performance.now() - t0;
 
     const t1 = performance.now();
-    let result: Omit<AskResult, 'timings' | 'query'>;
-    if (mode === 'llm' && this.llm) {
-      result = await this.llmAnswer(query, request.question, retrieved, onEvent).catch((error: Error) => {
-        const fallback = this.extractiveAnswer(query, retrieved, onEvent);
+    const decision = this.decide(plan.gate, retrieved);
+    let result: Draft;
+    if (!decision.answerable) {
+      result = this.refusal(plan.question, decision, retrieved, mode === 'llm' && this.llm ? 'llm' : 'extractive', onEvent);
+    } else if (mode === 'llm' && this.llm) {
+      result = await this.llmAnswer(plan, decision, retrieved, request.history ?? [], onEvent).catch((error: Error) => {
+        const fallback = this.extractiveAnswer(plan, decision, retrieved, onEvent);
         return { ...fallback, notice: `The language model failed (${error.message.split('\n')[0]}); showing the extractive answer instead.` };
       });
     } else {
-      result = this.extractiveAnswer(query, retrieved, onEvent);
+      result = this.extractiveAnswer(plan, decision, retrieved, onEvent);
       if (mode === 'llm') result.notice = 'No language model is configured (set LLM_BASE_URL and LLM_MODEL); showing the extractive answer.';
     }
     const answer = safety ? `${this.config.crisisMessage}\n\n${result.answer}`.trim() : result.answer;
     return {
       ...result,
       answer,
+      answerability: { probability: round(decision.probability, 3), threshold: round(this.calibration.answerability.threshold, 3) },
       ...(safety ? { safety } : {}),
-      query,
+      query: plan.query,
+      ...(plan.scopedTo ? { scopedTo: plan.scopedTo } : {}),
       timings: { retrieveMs: round(retrieveMs), answerMs: round(performance.now() - t1) },
     };
   }
 
-  private async standaloneQuery(request: AskRequest, mode: AnswerMode): Promise<string> {
-    const history = (request.history ?? []).slice(-8);
-    if (!history.some((t) => t.role === 'user')) return request.question;
-    if (mode === 'llm' && this.llm) {
-      try {
-        const conversation = history.map((t) => `${t.role}: ${asData(t.content)}`).join('\n');
-        const text = await this.llm.complete([
-          { role: 'system', content: this.prompts.system },
-          { role: 'user', content: fillTemplate(this.prompts.rewrite, { history: conversation, question: asData(request.question) }) },
-        ]);
-        const query = text.trim().split('\n')[0];
-        if (query) return query;
-      } catch {
-        // fall through to the deterministic rewrite
-      }
-    }
-    return rewriteFollowUp(request.question, history);
+  /** The papers that retrieval found, read against the question and judged by the calibrated gate. */
+  private decide(q: AnalysedQuestion, retrieved: RetrievedPaper[]): AnswerabilityDecision {
+    return decideAnswerability(
+      retrieved.map((r, i) => paperEvidence(q, r, i + 1)),
+      this.calibration,
+    );
   }
 
-  private refusal(retrieved: RetrievedPaper[]): Omit<AskResult, 'timings' | 'query'> {
+  private async plan(request: AskRequest): Promise<Plan> {
+    const question = this.analyse(request.question);
+    const followUp = classifyFollowUp(request.question, (request.history ?? []).slice(-8));
+    if (followUp.kind === 'none') return { question, gate: question, query: request.question, filters: request.filters };
+    const joined = `${followUp.previous} ${request.question}`;
+    if (followUp.kind === 'extended') {
+      const q = this.analyse(joined);
+      return { question: q, gate: q, query: joined, filters: request.filters };
+    }
+    // Scoped: answer from the previous answer's papers; without them in the history, from the papers
+    // that answer the previous question.
+    let paperIds = followUp.paperIds;
+    if (!paperIds) {
+      const earlier = await this.retriever.retrieve(followUp.previous, { k: this.config.retrievalK, filters: request.filters, passagesPerPaper: 3 });
+      paperIds = this.decide(this.analyse(followUp.previous), earlier).answering.map((j) => j.evidence.paper.id);
+    }
+    if (paperIds.length === 0) return { question, gate: question, query: request.question, filters: request.filters };
+    const allowed = request.filters?.paperIds ? paperIds.filter((id) => request.filters!.paperIds!.includes(id)) : paperIds;
+    return { question, gate: this.analyse(joined), query: joined, filters: { ...request.filters, paperIds: allowed }, scopedTo: allowed };
+  }
+
+  private refusal(q: AnalysedQuestion, decision: AnswerabilityDecision, retrieved: RetrievedPaper[], mode: AnswerMode, onEvent: (e: AskEvent) => void): Draft {
+    const closest = (decision.judged.length ? decision.judged.map((j) => ({ paper: j.evidence.paper, score: j.evidence.retrieval })) : retrieved).slice(0, 3);
+    const { text, missing } = refusalText(q, decision);
+    onEvent({ type: 'sources', citations: [] });
+    streamWords(text, onEvent);
     return {
-      answer: 'The indexed abstracts do not clearly address this question, so there is nothing to cite. The closest papers are listed separately; try rephrasing, widening the filters, or adding papers.',
+      answer: text,
+      segments: [{ text, citations: [] }],
       answerable: false,
-      mode: 'extractive',
+      mode,
       citations: [],
-      closest: retrieved.slice(0, 3).map(paperRef),
+      ...(missing.length ? { missing } : {}),
+      closest: closest.map((r) => paperRef(r)),
     };
   }
 
-  private extractiveAnswer(query: string, retrieved: RetrievedPaper[], onEvent: (e: AskEvent) => void): Omit<AskResult, 'timings' | 'query'> {
-    const draft = extractiveDraft(query, retrieved, this.idf);
-    if (!draft.answerable) {
-      const refusal = this.refusal(retrieved);
-      onEvent({ type: 'sources', citations: [] });
-      streamWords(refusal.answer, onEvent);
-      return refusal;
-    }
-    const checked = checkCitations(draft.answer, draft.sources, this.idf);
-    onEvent({ type: 'sources', citations: checked.citations });
-    streamWords(checked.answer, onEvent);
-    return { answer: checked.answer, answerable: true, mode: 'extractive', citations: checked.citations };
+  private extractiveAnswer(plan: Plan, decision: AnswerabilityDecision, retrieved: RetrievedPaper[], onEvent: (e: AskEvent) => void): Draft {
+    // The gate judged the papers with the follow-up's topic; the quotes answer the question itself.
+    const answering =
+      plan.gate === plan.question
+        ? decision.answering
+        : decision.answering.map((j) => ({ ...j, evidence: paperEvidence(plan.question, retrieved.find((r) => r.paper.id === j.evidence.paper.id)!, j.evidence.rank) }));
+    const quotes = selectEvidence(answering, this.calibration, plan.question.intent);
+    const cited = citeQuotes(quotes.map((q) => ({ paper: q.evidence.paper, sentence: q.sentence.sentence, support: q.sentence.context, paperScore: q.evidence.retrieval })));
+    return this.deliver(cited, 'extractive', onEvent);
   }
 
-  private async llmAnswer(query: string, question: string, retrieved: RetrievedPaper[], onEvent: (e: AskEvent) => void): Promise<Omit<AskResult, 'timings' | 'query'>> {
-    const sources: Source[] = retrieved.filter((r) => r.paper.abstract || r.paper.title).map((r, i) => ({ n: i + 1, paper: r.paper, score: r.score }));
-    if (sources.length === 0) {
-      onEvent({ type: 'sources', citations: [] });
-      return { ...this.refusal(retrieved), mode: 'llm' };
+  private deliver(cited: CitedAnswer, mode: AnswerMode, onEvent: (e: AskEvent) => void, stream = true): Draft {
+    const answer = renderAnswer(cited.segments);
+    if (stream) {
+      onEvent({ type: 'sources', citations: cited.citations });
+      streamWords(answer, onEvent);
     }
-    onEvent({ type: 'sources', citations: sources.map((s) => citationFor(s)) });
+    return { answer, segments: cited.segments, answerable: true, mode, citations: cited.citations, notice: cited.notices.length ? cited.notices.join(' ') : undefined };
+  }
+
+  private async llmAnswer(plan: Plan, decision: AnswerabilityDecision, retrieved: RetrievedPaper[], history: Turn[], onEvent: (e: AskEvent) => void): Promise<Draft> {
+    // The model sees only the papers that passed the gate, each of which answers on its own.
+    const sources: Source[] = decision.answering.map((j, i) => ({ n: i + 1, paper: j.evidence.paper, score: j.evidence.retrieval }));
+    onEvent({ type: 'sources', citations: sourceCitations(sources) });
+    const previous = plan.question === plan.gate ? null : [...history].reverse().find((t) => t.role === 'user')?.content;
+    const asked = previous ? `${plan.question.text} (a follow-up to: ${previous})` : plan.question.text;
     const turns: ChatTurn[] = [
       { role: 'system', content: this.prompts.system },
-      { role: 'user', content: fillTemplate(this.prompts.answer, { question: asData(question === query ? question : `${question} (in context: ${query})`), sources: formatSources(sources) }) },
+      { role: 'user', content: fillTemplate(this.prompts.answer, { question: asData(asked), sources: formatSources(sources) }) },
     ];
     const text = await this.llm!.stream(turns, (delta) => onEvent({ type: 'token', text: delta }));
-    if (text.trim().startsWith(NOT_ANSWERABLE) || !text.trim()) return { ...this.refusal(retrieved), mode: 'llm' };
-    const checked = checkCitations(text, sources, this.idf);
+    if (text.trim().startsWith(NOT_ANSWERABLE) || !text.trim()) return { ...this.refusal(plan.question, { ...decision, answerable: false }, retrieved, 'llm', () => {}) };
+    const checked = checkCitations(text, sources, this.retriever.termStats, this.calibration);
     if (checked.citations.length === 0) {
-      return { ...this.refusal(retrieved), mode: 'llm', notice: 'The language model answered without citing any source, so its answer was withheld.' };
+      return { ...this.refusal(plan.question, { ...decision, answerable: false }, retrieved, 'llm', () => {}), notice: 'The language model answered without citing any source, so its answer was withheld.' };
     }
-    return {
-      answer: checked.answer,
-      answerable: true,
-      mode: 'llm',
-      citations: checked.citations,
-      notice: checked.notices.length ? checked.notices.join(' ') : undefined,
-    };
+    return this.deliver(checked, 'llm', onEvent, false);
   }
 
   /**
@@ -208,32 +269,31 @@ export class AnswerService {
     }
     const retrieveMs = performance.now() - t0;
     const t1 = performance.now();
-    const draft = summarizePapers(request.topic, papers, this.idf);
-    let result: Omit<SummarizeResult, 'timings'> = { summary: draft.summary, themes: draft.themes, citations: [], mode: 'extractive' };
-    if (draft.sources.length) {
-      const checked = checkCitations(draft.summary, draft.sources, this.idf);
-      result.citations = checked.citations;
-    }
+    const draft = summarizePapers(request.topic ? this.analyse(request.topic) : null, papers);
+    let result: Omit<SummarizeResult, 'timings'> = { summary: draft.summary, segments: draft.segments, themes: draft.themes, citations: draft.citations, mode: 'extractive' };
     if (mode === 'llm' && this.llm && draft.sources.length) {
       try {
         const text = await this.llm.complete([
           { role: 'system', content: this.prompts.system },
           { role: 'user', content: fillTemplate(this.prompts.summary, { topic: asData(request.topic ?? 'the selected papers'), sources: formatSources(draft.sources) }) },
         ]);
-        const checked = checkCitations(text, draft.sources, this.idf);
+        const checked = checkCitations(text, draft.sources, this.retriever.termStats, this.calibration);
         if (checked.citations.length) {
-          result = { summary: checked.answer, themes: [], citations: checked.citations, mode: 'llm', notice: checked.notices.join(' ') || undefined };
+          result = { summary: renderAnswer(checked.segments), segments: checked.segments, themes: [], citations: checked.citations, mode: 'llm', notice: checked.notices.join(' ') || undefined };
         }
       } catch (error) {
         result.notice = `The language model failed (${(error as Error).message.split('\n')[0]}); showing the extractive summary instead.`;
       }
     }
-    if (!draft.sources.length) result.summary = 'None of the selected papers has an abstract to summarise.';
+    if (!draft.sources.length) {
+      result.summary = 'None of the selected papers has an abstract to summarise.';
+      result.segments = [{ text: result.summary, citations: [] }];
+    }
     return { ...result, timings: { retrieveMs: round(retrieveMs), answerMs: round(performance.now() - t1) } };
   }
 }
 
-export function paperRef(r: RetrievedPaper): PaperRef {
+export function paperRef(r: { paper: RetrievedPaper['paper']; score: number }): PaperRef {
   return { paperId: r.paper.id, label: r.paper.label, title: r.paper.title, year: r.paper.year, score: round(r.score, 3) };
 }
 

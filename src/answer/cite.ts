@@ -1,12 +1,17 @@
-// Citation checking, the same for every answerer. Each [n] must name a source that was given; each
-// cited sentence is matched to the span of the cited abstract that best supports it, and that span
-// (exact offsets) becomes the quote. A marker naming no given source is re-attributed to the source
-// that clearly supports the sentence, or removed; a citation no span supports is kept but flagged
-// `supported: false`. An answer can therefore never cite a paper that was not retrieved.
+// Citations, the same for every answerer. An extractive answer arrives as quotes and becomes
+// segments directly. An LLM's prose is parsed into segments once, here: each sentence's [n] must
+// name a source that was given; the cited abstract's sentence that best supports the claim becomes
+// the span; a marker naming no given source is re-attributed to a source that supports the claim,
+// or removed; a citation no sentence supports is kept but marked unsupported. An answer can
+// therefore never cite a paper that was not among its sources.
 import type { Paper } from '../types.js';
 import { displayName } from '../text/author-names.js';
 import { splitSentences } from '../text/sentences.js';
-import { analyse, coverageOf, queryTerms, type Idf } from './evidence.js';
+import type { Calibration } from './calibration.js';
+import { mustCover } from './paper-evidence.js';
+import { paperText, spellsOut, type PaperSentence } from './paper-text.js';
+import { analyseQuestion, type QuestionTerm, type TermStats } from './question.js';
+import type { AnswerSegment, SegmentCitation } from './segments.js';
 
 export interface Source {
   n: number;
@@ -24,82 +29,26 @@ export interface Citation {
   venue: string | null;
   doi: string | null;
   url: string | null;
-  /** The supporting sentence, verbatim: abstract.slice(quoteStart, quoteEnd). */
+  /** The best supporting span, verbatim: (abstract or title).slice(quoteStart, quoteEnd). */
   quote: string | null;
   quoteStart: number | null;
   quoteEnd: number | null;
-  /** Every span of the abstract that supports a sentence citing this source, best first. */
-  spans: Array<{ start: number; end: number; text: string }>;
+  /** Where the quote comes from: the abstract, or the title of a paper indexed by title only. */
+  quoteField: 'abstract' | 'title' | null;
+  /** Every span the answer cites from this source, in the order the answer cites them. */
+  spans: Array<{ start: number; end: number; text: string; field: 'abstract' | 'title' }>;
   supported: boolean;
-  /** Share of the claim's informative words found in the quote (0..1). */
+  /** Share of the claim's topic words the best span holds (for a quote: of the question's, with its neighbours). */
   support: number;
   score: number;
   design: string | null;
   sampleSize: string | null;
 }
 
-export interface CheckedAnswer {
-  answer: string;
+export interface CitedAnswer {
+  segments: AnswerSegment[];
   citations: Citation[];
   notices: string[];
-}
-
-/** A claim counts as supported when the quote holds at least this share of its informative words. */
-export const SUPPORT_THRESHOLD = 0.5;
-/** A stray marker is re-attributed only to a source that supports the sentence this well. */
-const REATTRIBUTE_THRESHOLD = 0.6;
-
-const MARKER = /\[(\d+(?:\s*[,–-]\s*\d+)*)\]/g;
-
-function expand(inner: string): number[] {
-  const out: number[] = [];
-  for (const part of inner.split(',')) {
-    const [a, b] = part.split(/[–-]/).map((x) => Number(x.trim()));
-    if (b !== undefined && b >= a && b - a < 20) for (let i = a; i <= b; i++) out.push(i);
-    else out.push(a);
-  }
-  return out;
-}
-
-interface Span {
-  start: number;
-  end: number;
-  support: number;
-}
-
-/** The abstract sentence that best supports a claim. */
-export function bestSupport(claim: string, paper: Paper, idf: Idf): Span | null {
-  if (!paper.abstract) return null;
-  const q = queryTerms(claim, idf);
-  let best: Span | null = null;
-  for (const s of analyse(paper).sentences) {
-    const support = coverageOf(q, s.terms);
-    if (!best || support > best.support) best = { start: s.start, end: s.end, support };
-  }
-  return best;
-}
-
-/** The citation of a source, quoting the best of the spans found for the claims citing it. */
-export function citationFor(source: Source, found: Span[] = []): Citation {
-  const p = source.paper;
-  // Best first; among equals, the first claim's span.
-  const ranked = [...found].sort((a, b) => b.support - a.support);
-  const span = ranked[0] ?? null;
-  const spans = ranked
-    .filter((s) => p.abstract !== null && s.support >= SUPPORT_THRESHOLD)
-    .filter((s, i, all) => all.findIndex((o) => o.start === s.start) === i)
-    .map((s) => ({ start: s.start, end: s.end, text: p.abstract!.slice(s.start, s.end) }));
-  return {
-    n: source.n,
-    ...paperReference(p),
-    quote: span && p.abstract ? p.abstract.slice(span.start, span.end) : null,
-    quoteStart: span?.start ?? null,
-    quoteEnd: span?.end ?? null,
-    spans,
-    supported: (span?.support ?? 0) >= SUPPORT_THRESHOLD,
-    support: Math.round((span?.support ?? 0) * 1000) / 1000,
-    score: Math.round(source.score * 1000) / 1000,
-  };
 }
 
 /** What a reader needs to identify and judge a paper; the API's paper summaries use it too. */
@@ -118,37 +67,178 @@ export function paperReference(p: Paper) {
   };
 }
 
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+function fieldText(p: Paper, field: 'abstract' | 'title'): string {
+  return (field === 'title' ? p.title : p.abstract) ?? '';
+}
+
+interface Span {
+  start: number;
+  end: number;
+  field: 'abstract' | 'title';
+  support: number;
+  supported: boolean;
+}
+
+/** A source's citation: its reference, every span the answer cites from it, the best as the quote. */
+function citationFor(source: Source, spans: Span[]): Citation {
+  const p = source.paper;
+  const best = [...spans].sort((a, b) => b.support - a.support)[0] ?? null;
+  const unique = spans.filter((s, i) => spans.findIndex((o) => o.start === s.start && o.field === s.field) === i);
+  return {
+    n: source.n,
+    ...paperReference(p),
+    quote: best ? fieldText(p, best.field).slice(best.start, best.end) : null,
+    quoteStart: best?.start ?? null,
+    quoteEnd: best?.end ?? null,
+    quoteField: best?.field ?? null,
+    spans: unique.filter((s) => s.supported).map((s) => ({ start: s.start, end: s.end, field: s.field, text: fieldText(p, s.field).slice(s.start, s.end) })),
+    supported: spans.some((s) => s.supported),
+    support: round3(best?.support ?? 0),
+    score: round3(source.score),
+  };
+}
+
+/** The sources an answer is being written from, as citations with no spans yet (the SSE `sources` event). */
+export function sourceCitations(sources: Source[]): Citation[] {
+  return sources.map((s) => citationFor(s, []));
+}
+
+/** The citations of a set of segments: one per cited source, holding every span the segments cite from it. */
+export function collectCitations(segments: AnswerSegment[], sources: Source[], supportOf: (c: SegmentCitation) => number): Citation[] {
+  const byN = new Map(sources.map((s) => [s.n, s]));
+  const spans = new Map<number, Span[]>();
+  for (const seg of segments) {
+    for (const c of seg.citations) {
+      const list = spans.get(c.n) ?? [];
+      list.push({ start: c.start, end: c.end, field: c.field, supported: c.supported, support: supportOf(c) });
+      spans.set(c.n, list);
+    }
+  }
+  return [...spans.entries()].sort((a, b) => a[0] - b[0]).map(([n, list]) => citationFor(byN.get(n)!, list));
+}
+
+/** A verbatim sentence (or a title-only paper's title) that an answer quotes. */
+export interface QuotedSentence {
+  paper: Paper;
+  sentence: PaperSentence;
+  /** Share of the question's topic words the sentence and its neighbours hold. */
+  support: number;
+  paperScore: number;
+}
+
+/** A quoted sentence as a segment's text: a title is marked as a title. */
+export function quoteText(s: PaperSentence): string {
+  return s.field === 'title' ? `A paper titled “${s.text.replace(/[.!?]+$/, '')}” addresses this; only its title is indexed, so there is no abstract to quote.` : s.text;
+}
+
 /**
- * Checks and repairs the citations of an answer written against numbered sources.
- * @example checkCitations('Peers reduced stigma [9].', sources, idf).notices // ['… [9] …']
+ * An extractive answer's segments and citations: one segment per quote, numbered by paper in the
+ * order the papers answer, each paper's quotes in reading order.
  */
-export function checkCitations(answer: string, sources: Source[], idf: Idf): CheckedAnswer {
+export function citeQuotes(quotes: QuotedSentence[]): CitedAnswer {
+  const order = [...new Set(quotes.map((q) => q.paper.id))];
+  const sources: Source[] = order.map((id, i) => {
+    const q = quotes.find((x) => x.paper.id === id)!;
+    return { n: i + 1, paper: q.paper, score: q.paperScore };
+  });
+  const nOf = new Map(sources.map((s) => [s.paper.id, s.n]));
+  const ordered = [...quotes].sort((a, b) => nOf.get(a.paper.id)! - nOf.get(b.paper.id)! || a.sentence.start - b.sentence.start);
+  const support = new Map<string, number>();
+  const segments: AnswerSegment[] = ordered.map((q) => {
+    const s = q.sentence;
+    const n = nOf.get(q.paper.id)!;
+    support.set(`${n}:${s.field}:${s.start}`, q.support);
+    return { text: quoteText(s), citations: [{ n, paperId: q.paper.id, start: s.start, end: s.end, field: s.field, supported: true }] };
+  });
+  return { segments, citations: collectCitations(segments, sources, (c) => support.get(`${c.n}:${c.field}:${c.start}`) ?? 0), notices: [] };
+}
+
+const MARKER = /\[(\d+(?:\s*[,–-]\s*\d+)*)\]/g;
+
+function expand(inner: string): number[] {
+  const out: number[] = [];
+  for (const part of inner.split(',')) {
+    const [a, b] = part.split(/[–-]/).map((x) => Number(x.trim()));
+    if (b !== undefined && b >= a && b - a < 20) for (let i = a; i <= b; i++) out.push(i);
+    else out.push(a);
+  }
+  return out;
+}
+
+/** Weighted share of a claim's topic words that a sentence holds. */
+export function supportOf(terms: QuestionTerm[], s: PaperSentence): number {
+  let total = 0;
+  let hit = 0;
+  for (const t of terms) {
+    total += t.weight;
+    if (s.terms.has(t.term) || (t.acronym && spellsOut(s.text.toLowerCase(), t.surface))) hit += t.weight;
+  }
+  return total ? hit / total : 0;
+}
+
+/**
+ * The sentence of a paper (or its title, when it has no abstract) that best supports a claim. A
+ * sentence that asks, or states a gap ("Little is known about…"), supports nothing.
+ */
+export function bestSupport(claim: string, paper: Paper, stats: TermStats): (Span & { sentence: PaperSentence }) | null {
+  const terms = mustCover(analyseQuestion(claim, stats));
+  let best: (Span & { sentence: PaperSentence }) | null = null;
+  for (const s of paperText(paper).sentences) {
+    if (s.background || s.question) continue;
+    const support = supportOf(terms, s);
+    if (!best || support > best.support) best = { start: s.start, end: s.end, field: s.field, support, supported: false, sentence: s };
+  }
+  return best;
+}
+
+/** Sentences of a model's reply; a line break always ends one (bullets, "## Theme" headings). */
+function lineSentences(text: string): Array<{ start: number; end: number }> {
+  const out: Array<{ start: number; end: number }> = [];
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    for (const s of splitSentences(line)) out.push({ start: offset + s.start, end: offset + s.end });
+    offset += line.length + 1;
+  }
+  return out;
+}
+
+/**
+ * Parses an answer written against numbered sources into segments, checking every citation.
+ * @example checkCitations('Peers reduced stigma [9].', sources, stats, calibration).notices // ['Citation [9] named no source…']
+ */
+export function checkCitations(answer: string, sources: Source[], stats: TermStats, calibration: Calibration): CitedAnswer {
+  const threshold = calibration.support.threshold;
   const byN = new Map(sources.map((s) => [s.n, s]));
   const notices: string[] = [];
-  const sentences = splitSentences(answer);
-  const sentenceOf = (offset: number): number => {
+  const sentences = lineSentences(answer);
+  // "…claim. [1] Next claim": a marker opening a sentence belongs to the one before it.
+  const owner = (offset: number): number => {
     let i = sentences.findIndex((s) => offset >= s.start && offset < s.end);
     if (i < 0) i = sentences.length - 1;
-    // "…claim. [1] Next claim": a marker opening a sentence belongs to the one before it.
     const before = answer.slice(sentences[i].start, offset).replace(MARKER, '').trim();
     return before === '' && i > 0 ? i - 1 : i;
   };
-  const claimOf = (i: number) => answer.slice(sentences[i].start, sentences[i].end).replace(MARKER, '').replace(/\s+/g, ' ').trim();
-
-  // Every span found per cited source; a cited source with no abstract has none.
-  const found = new Map<number, Span[]>();
-  const replacements: Array<{ start: number; end: number; text: string }> = [];
+  const markers = new Map<number, number[]>();
   for (const m of answer.matchAll(MARKER)) {
     if (sentences.length === 0) break;
-    const claim = claimOf(sentenceOf(m.index!));
-    const kept: number[] = [];
-    for (const n of expand(m[1])) {
+    const i = owner(m.index!);
+    markers.set(i, [...(markers.get(i) ?? []), ...expand(m[1])]);
+  }
+
+  const supports = new Map<SegmentCitation, number>();
+  const segments: AnswerSegment[] = [];
+  sentences.forEach((span, i) => {
+    const claim = answer.slice(span.start, span.end).replace(MARKER, '').replace(/^\s*[-*•]\s+/, '').replace(/\s+([.,;:!?])/g, '$1').replace(/\s+/g, ' ').trim();
+    if (!claim || /^[\s.,;:!?]*$/.test(claim)) return;
+    const citations: SegmentCitation[] = [];
+    for (const n of markers.get(i) ?? []) {
       let source = byN.get(n);
       if (!source) {
-        // Re-attribute to the given source that supports this claim best, if one clearly does.
-        const candidates = sources.map((s) => ({ s, span: bestSupport(claim, s.paper, idf) })).sort((a, b) => (b.span?.support ?? 0) - (a.span?.support ?? 0));
+        const candidates = sources.map((s) => ({ s, span: bestSupport(claim, s.paper, stats) })).sort((a, b) => (b.span?.support ?? 0) - (a.span?.support ?? 0));
         const top = candidates[0];
-        if (top && (top.span?.support ?? 0) >= REATTRIBUTE_THRESHOLD) {
+        if (top?.span && top.span.support >= threshold) {
           source = top.s;
           notices.push(`Citation [${n}] named no source (there were ${sources.length}); it was re-attributed to [${source.n}], which supports that sentence.`);
         } else {
@@ -156,20 +246,18 @@ export function checkCitations(answer: string, sources: Source[], idf: Idf): Che
           continue;
         }
       }
-      if (!kept.includes(source.n)) kept.push(source.n);
-      const span = bestSupport(claim, source.paper, idf);
-      found.set(source.n, [...(found.get(source.n) ?? []), ...(span ? [span] : [])]);
+      if (citations.some((c) => c.n === source!.n)) continue;
+      const best = bestSupport(claim, source.paper, stats);
+      if (!best) continue;
+      const c: SegmentCitation = { n: source.n, paperId: source.paper.id, start: best.start, end: best.end, field: best.field, supported: best.support >= threshold };
+      supports.set(c, best.support);
+      citations.push(c);
     }
-    const text = kept.length ? `[${kept.join(', ')}]` : '';
-    if (text !== m[0]) replacements.push({ start: m.index!, end: m.index! + m[0].length, text });
-  }
+    segments.push({ text: claim, citations });
+  });
 
-  let repaired = answer;
-  for (const r of replacements.reverse()) repaired = repaired.slice(0, r.start) + r.text + repaired.slice(r.end);
-  repaired = repaired.replace(/[ \t]+([.,;:])/g, '$1').replace(/[ \t]{2,}/g, ' ').trim();
-
-  const citations = [...found.entries()].sort((a, b) => a[0] - b[0]).map(([n, spans]) => citationFor(byN.get(n)!, spans));
+  const citations = collectCitations(segments, sources, (c) => supports.get(c) ?? 0);
   const unsupported = citations.filter((c) => !c.supported).map((c) => `[${c.n}]`);
   if (unsupported.length) notices.push(`No sentence of the cited abstract clearly supports the claim citing ${unsupported.join(', ')}; marked unsupported.`);
-  return { answer: repaired, citations, notices };
+  return { segments, citations, notices };
 }

@@ -9,12 +9,11 @@ export interface Prompts {
   system: string;
   answer: string;
   summary: string;
-  rewrite: string;
 }
 
 export function loadPrompts(dir = PROMPTS_DIR): Prompts {
   const read = (name: string) => readFileSync(path.join(dir, `${name}.md`), 'utf8').trim();
-  return { system: read('system'), answer: read('answer'), summary: read('summary'), rewrite: read('rewrite') };
+  return { system: read('system'), answer: read('answer'), summary: read('summary') };
 }
 
 /** Fills {{name}} slots; unknown slots are left visible rather than silently dropped. */

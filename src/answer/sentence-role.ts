@@ -12,10 +12,13 @@ const SECTION_THEME: Array<[RegExp, ThemeName]> = [
   [/^(conclusions?|implications|discussion|originality|practical|social|research limitations|limitations)/i, 'Implications'],
 ];
 
+// Cues for unstructured abstracts, tried in this order. "Participants" alone says nothing (a finding
+// is often about participants); a method sentence says what was done to collect or analyse data.
 const CUES: Array<[RegExp, ThemeName]> = [
-  [/\b(should|need(s|ed)? to|implications?|recommend|suggests? that|highlight|must|future research|policy|practice)\b/i, 'Implications'],
-  [/\b(found|find(ings)?|results?|showed|shown|reported|identified|indicate[sd]?|revealed|significant(ly)?|improv|reduc|increas|associated)\b/i, 'Findings'],
-  [/\b(interview(s|ed)?|survey(s|ed)?|questionnaire|participants|recruited|sample|randomi[sz]ed|focus groups?|data were|we (used|conducted|followed|analy[sz]ed)|N\s*=)\b/i, 'Methods and samples'],
+  [/^(the|this|our) (current |present )?(study|paper|article|review|research) (seeks?|aims?|aimed|sets? out|attempts?|was designed|is designed)\b|^(we|this study) (aimed|sought|set out|aim|seek)\b|^(to|in order to) (determine|explore|examine|investigate|assess|evaluate|compare|describe|identify|understand)\b|\b(the )?(aims?|purpose|objectives?|goal) (of this|of the present|of the current|was|is|were) /i, 'Aims and context'],
+  [/\b(should|need(s|ed)? to|implications?|recommend|suggests? that|highlight|must|future research|policy|practice|may benefit|warrants?|is needed|are needed)\b/i, 'Implications'],
+  [/\b(found|find(ings)?|results?|showed|shown|reported|identified|indicate[sd]?|revealed|significant(ly)?|improv|reduc|increas|associated|appear(s|ed)? to|emerged|experienced|no (significant )?(change|difference)|remained|there (was|were) (no|a|an)|compared (with|to))\b/i, 'Findings'],
+  [/\b(interview(s|ed)? (were|was|with)|in-depth interviews|focus groups? (were|was)|survey(s|ed)? (was|were)|questionnaire|recruited|randomi[sz]ed|enrolled|were (selected|followed|assessed|traced|matched|interviewed|surveyed)|data were|we (used|conducted|followed|analy[sz]ed|interviewed|recruited|performed|reviewed)|(was|were) (completed|conducted|performed|collected|analy[sz]ed|coded)|N\s*=|inductive|thematic)\b/i, 'Methods and samples'],
   [/\b(aims?|objective|purpose|little is known|this (study|paper|article)|we (explore|examine|investigate))\b/i, 'Aims and context'],
 ];
 

@@ -67,6 +67,21 @@ export class LexicalIndex {
     return Math.log(1 + (this.size - df + 0.5) / (df + 0.5));
   }
 
+  /** The idf of a term no chunk contains: the most a single term can weigh. */
+  get maxIdf(): number {
+    return this.idf('\u0000');
+  }
+
+  /**
+   * What a chunk of average length holding each query term once would score: the sum of the terms'
+   * idf, unknown terms included, so a passage's share of it says how much of the query it matched.
+   */
+  scoreBound(query: string): number {
+    let sum = 0;
+    for (const term of new Set(contentTerms(query))) sum += this.idf(term);
+    return sum;
+  }
+
   /**
    * Top `k` chunks for `query`; `allowed` (a 0/1 mask by row, when given) is applied before the cut.
    * @example index.query('peer support stigma', 50)

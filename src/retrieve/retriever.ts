@@ -18,6 +18,8 @@ export interface Passage {
   score: number;
   /** Cosine similarity to the query, when dense search found this chunk. */
   dense?: number;
+  /** BM25 over the most the query could score (the sum of its terms' idf), when BM25 found this chunk. */
+  lexical?: number;
 }
 
 export interface RetrievedPaper {
@@ -77,9 +79,19 @@ export class Retriever {
     this.rowIndex = new Map(index.chunks.map((c, i) => [c.id, i]));
   }
 
+  /** The embedding model the index was built with. */
+  get modelId(): string {
+    return this.index.manifest.embedding.modelId;
+  }
+
   /** Inverse document frequency of a content term over all chunks (smoothed, always > 0). */
   idf(term: string): number {
     return this.lexical.idf(term);
+  }
+
+  /** Corpus statistics of terms, for reading questions (which words are rare, which unknown). */
+  get termStats(): { idf(term: string): number; documentFrequency(term: string): number; maxIdf: number } {
+    return this.lexical;
   }
 
   async embedQuery(query: string): Promise<Float32Array> {
@@ -161,10 +173,11 @@ export class Retriever {
     mode: RetrievalMode,
     denseWeight: number,
     allowed: { mask: Uint8Array; count: number } | null,
-  ): Promise<Array<{ row: number; score: number; dense?: number }>> {
+  ): Promise<Array<{ row: number; score: number; dense?: number; lexical?: number }>> {
     const rankings: number[][] = [];
     const weights: number[] = [];
     let denseScore = new Map<number, number>();
+    const lexicalScore = new Map<number, number>();
     if (mode !== 'lexical') {
       const dense = await this.denseRanking(query, candidates, allowed?.mask ?? null, allowed?.count ?? 0);
       denseScore = new Map(dense);
@@ -172,24 +185,27 @@ export class Retriever {
       weights.push(mode === 'dense' ? 1 : denseWeight);
     }
     if (mode !== 'dense') {
-      rankings.push(this.lexical.query(query, candidates, allowed?.mask).map((h) => h.row));
+      const hits = this.lexical.query(query, candidates, allowed?.mask);
+      const bound = this.lexical.scoreBound(query);
+      for (const h of hits) lexicalScore.set(h.row, bound > 0 ? h.score / bound : 0);
+      rankings.push(hits.map((h) => h.row));
       weights.push(1);
     }
     const maxScore = weights.reduce((a, b) => a + b, 0) / (RRF_K + 1);
-    return [...fuseRankings(rankings, RRF_K, weights)].map(([row, score]) => ({ row, score: score / maxScore, dense: denseScore.get(row) }));
+    return [...fuseRankings(rankings, RRF_K, weights)].map(([row, score]) => ({ row, score: score / maxScore, dense: denseScore.get(row), lexical: lexicalScore.get(row) }));
   }
 
   /** Best passages per paper (at most `perPaper`), papers ordered by their best passage. */
-  private groupByPaper(ranked: Array<{ row: number; score: number; dense?: number }>, perPaper: number): RetrievedPaper[] {
+  private groupByPaper(ranked: Array<{ row: number; score: number; dense?: number; lexical?: number }>, perPaper: number): RetrievedPaper[] {
     const byPaper = new Map<string, RetrievedPaper>();
-    for (const { row, score, dense } of ranked) {
+    for (const { row, score, dense, lexical } of ranked) {
       const paper = this.rowPaper[row];
       let entry = byPaper.get(paper.id);
       if (!entry) {
         entry = { paper, score: 0, passages: [] };
         byPaper.set(paper.id, entry);
       }
-      if (entry.passages.length < perPaper) entry.passages.push({ chunk: this.chunks[row], row, score, dense });
+      if (entry.passages.length < perPaper) entry.passages.push({ chunk: this.chunks[row], row, score, dense, lexical });
     }
     // A paper's score is its best passage, nudged up when a second passage also matched.
     for (const entry of byPaper.values()) {

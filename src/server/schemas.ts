@@ -11,7 +11,12 @@ export const filtersSchema = z
   })
   .strict();
 
-const turnSchema = z.object({ role: z.enum(['user', 'assistant', 'system']), content: z.string().max(8000) });
+const turnSchema = z.object({
+  role: z.enum(['user', 'assistant', 'system']),
+  content: z.string().max(8000),
+  // On an assistant turn: the papers it cited, so a follow-up is answered from them.
+  paperIds: z.array(z.string().max(300)).max(50).optional(),
+});
 
 export const askSchema = z
   .object({

@@ -20,7 +20,26 @@ const STOPWORDS = new Set(
 // "anti-stigma", "antistigma" and "anti stigma" should meet: prefixes are joined to their word.
 const HYPHENATED_PREFIX = /\b(anti|non|pre|post|co|re|inter|intra|multi|semi|sub|over|under|mis|counter)[-‐‑](?=\p{L})/gu;
 
-/** Words in a text, lowercased and stripped of accents, in order; stopwords kept. */
+// British and American spellings should meet too: a library mixes both ("randomised" / "randomized",
+// "oesophageal" / "esophageal", "tumour" / "tumor", "programme" / "program").
+const SPELLINGS: Array<[RegExp, string]> = [
+  [/^(oesophag|oestr|oedem|foet|coeli|diarrhoe|haem|anaem|paed|leukaem|orthopaed|gynaec|aetiol|caesar|ischaem|anaesth|haemat|dyspnoe|amoeb|apnoe|oesin)/, ''],
+  [/(?<=^.{2,}(al|ar|at|an|ot|or|er|ic|it|gn|um|dom|im|ol|il|ul|yn|hes|mat|og|iv|ys))is(ation|ations|e|ed|es|ing)$/, ''],
+  [/^(behavi|col|fav|flav|hon|hum|lab|neighb|rum|tum|vap|od|harb|sav|arm|endeav)our(s|ed|ing|hood|hoods|able)?$/, ''],
+  [/^(program|centre|centres|fibre|fibres|litre|litres|analys)/, ''],
+];
+
+function americanise(word: string): string {
+  if (word.length < 4 || !/[aeo]e|our|is|programme|re$|analys/.test(word)) return word;
+  let w = word;
+  if (SPELLINGS[0][0].test(w)) w = w.replace(/^oe/, 'e').replace(/ae/, 'e').replace(/oe(?=a|$)/, 'e').replace(/^(dyspn|apn)oe/, '$1e').replace(/amoeb/, 'ameb').replace(/coel/, 'cel').replace(/^foet/, 'fet');
+  w = w.replace(SPELLINGS[1][0], (m) => m.replace(/^is/, 'iz'));
+  w = w.replace(SPELLINGS[2][0], (m) => m.replace('our', 'or'));
+  w = w.replace(/^programme(s)?$/, 'program$1').replace(/^(cent|fib|lit)re(s)?$/, '$1er$2').replace(/^analys(e|ed|es|ing)$/, 'analyz$1');
+  return w;
+}
+
+/** Words in a text, lowercased, stripped of accents and in American spelling, in order; stopwords kept. */
 export function words(text: string): string[] {
   return (
     text
@@ -29,7 +48,7 @@ export function words(text: string): string[] {
       .toLowerCase()
       .replace(HYPHENATED_PREFIX, '$1')
       .match(/[\p{L}\p{N}]+/gu) ?? []
-  );
+  ).map(americanise);
 }
 
 export function isStopword(word: string): boolean {

@@ -1,0 +1,44 @@
+// The indexes the evaluation asks questions over, built once per run, and the product's own path
+// from a question to the gate's measurements (the same calls AnswerService makes).
+import type { Config } from '../../src/config.js';
+import type { LoadedEmbeddings } from '../../src/embeddings/load-embedding-model.js';
+import { Retriever, type RetrievedPaper } from '../../src/retrieve/retriever.js';
+import { AnswerService } from '../../src/answer/answer-service.js';
+import type { Calibration } from '../../src/answer/calibration.js';
+import { answerabilityFeatures, type AnswerabilityFeatures } from '../../src/answer/answerability.js';
+import { paperEvidence, type PaperEvidence } from '../../src/answer/paper-evidence.js';
+import { analyseQuestion, type AnalysedQuestion } from '../../src/answer/question.js';
+import type { Paper } from '../../src/types.js';
+import { memoryIndex } from './memory-index.js';
+
+export interface EvalCorpus {
+  name: string;
+  papers: Paper[];
+  byId: Map<string, Paper>;
+  retriever: Retriever;
+  config: Config;
+}
+
+export async function buildCorpus(name: string, papers: Paper[], config: Config, loaded: LoadedEmbeddings): Promise<EvalCorpus> {
+  const index = await memoryIndex(papers, config, loaded);
+  return { name, papers, byId: new Map(papers.map((p) => [p.id, p])), retriever: new Retriever(index, loaded.embeddings), config };
+}
+
+export function serviceFor(corpus: EvalCorpus, calibration?: Calibration): AnswerService {
+  return new AnswerService({ config: corpus.config, retriever: corpus.retriever, ...(calibration ? { calibration } : {}) });
+}
+
+export interface Judged {
+  question: AnalysedQuestion;
+  retrieved: RetrievedPaper[];
+  evidence: PaperEvidence[];
+  features: AnswerabilityFeatures[];
+}
+
+/** Retrieval and the gate's measurements for one question, as AnswerService computes them. */
+export async function measure(corpus: EvalCorpus, text: string, k = corpus.config.retrievalK): Promise<Judged> {
+  const question = analyseQuestion(text, corpus.retriever.termStats);
+  const retrieved = await corpus.retriever.retrieve(text, { k, passagesPerPaper: 3 });
+  const evidence = retrieved.map((r, i) => paperEvidence(question, r, i + 1));
+  return { question, retrieved, evidence, features: evidence.map(answerabilityFeatures) };
+}

