@@ -57,7 +57,10 @@ export function selectEvidence(answering: JudgedPaper[], calibration: Calibratio
   const quotes: Quote[] = [];
   const seconds: Quote[] = [];
   for (const { evidence } of answering.slice(0, maxPapers)) {
-    const [first, second] = rankSentences(evidence, calibration);
+    const ranked = rankSentences(evidence, calibration);
+    // A count is answered where the abstract first gives it (the sample), not where it is recounted.
+    if (intent === 'count') ranked.sort((a, b) => a.sentence.sentence.index - b.sentence.sentence.index);
+    const [first, second] = ranked;
     if (!first) continue;
     quotes.push({ evidence, ...first });
     // A count has one answer, and a title is all a title-only paper has.
