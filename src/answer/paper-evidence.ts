@@ -86,7 +86,7 @@ const ROLE_FIT: Record<QuestionIntent, Array<PaperSentence['role']>> = {
 
 /**
  * Measures one retrieved paper against a question.
- * @example paperEvidence(analyseQuestion('What phases do peers go through?', stats), retrieved[0], 1, lexicalBound)
+ * @example paperEvidence(analyseQuestion('What phases do peers go through?', stats), retrieved[0], 1).coverage
  */
 export function paperEvidence(q: AnalysedQuestion, r: RetrievedPaper, rank: number): PaperEvidence {
   const text = paperText(r.paper);
@@ -112,7 +112,6 @@ export function paperEvidence(q: AnalysedQuestion, r: RetrievedPaper, rank: numb
   });
   applyIntent(q, sentences);
 
-  const best = r.passages[0];
   return {
     paper: r.paper,
     rank,
@@ -123,7 +122,7 @@ export function paperEvidence(q: AnalysedQuestion, r: RetrievedPaper, rank: numb
     covered,
     missing,
     sentences,
-    titleOnly: text.titleOnly && best !== undefined,
+    titleOnly: text.titleOnly,
   };
 }
 
