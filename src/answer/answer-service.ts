@@ -109,17 +109,13 @@ export class AnswerService {
   readonly llm?: LlmClient;
   private readonly prompts: Prompts;
   readonly calibration: Calibration;
-  /** False when the calibration was fitted with another embedding model (its dense weights are then unused). */
-  readonly calibrated: boolean;
 
   constructor(options: AnswerServiceOptions) {
     this.config = options.config;
     this.retriever = options.retriever;
     this.llm = options.llm ?? (options.config.llm ? new LlmClient(options.config.llm) : undefined);
     this.prompts = options.prompts ?? loadPrompts();
-    const fitted = calibrationFor(this.retriever.modelId);
-    this.calibration = options.calibration ?? fitted.calibration;
-    this.calibrated = options.calibration !== undefined || fitted.fitted;
+    this.calibration = options.calibration ?? calibrationFor(this.retriever.modelId).calibration;
   }
 
   get defaultMode(): AnswerMode {
@@ -246,10 +242,10 @@ export class AnswerService {
       { role: 'user', content: fillTemplate(this.prompts.answer, { question: asData(asked), sources: formatSources(sources) }) },
     ];
     const text = await this.llm!.stream(turns, (delta) => onEvent({ type: 'token', text: delta }));
-    if (text.trim().startsWith(NOT_ANSWERABLE) || !text.trim()) return { ...this.refusal(plan.question, { ...decision, answerable: false }, retrieved, 'llm', () => {}) };
+    if (text.trim().startsWith(NOT_ANSWERABLE) || !text.trim()) return this.refusal(plan.question, decision, retrieved, 'llm', () => {});
     const checked = checkCitations(text, sources, this.retriever.termStats, this.calibration);
     if (checked.citations.length === 0) {
-      return { ...this.refusal(plan.question, { ...decision, answerable: false }, retrieved, 'llm', () => {}), notice: 'The language model answered without citing any source, so its answer was withheld.' };
+      return { ...this.refusal(plan.question, decision, retrieved, 'llm', () => {}), notice: 'The language model answered without citing any source, so its answer was withheld.' };
     }
     return this.deliver(checked, 'llm', onEvent, false);
   }

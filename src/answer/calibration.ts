@@ -44,7 +44,7 @@ const fitted = calibrationFile as Calibration;
 /**
  * The calibration for the embedding model in use. Dense similarities are on another scale for
  * another model, so for a model the file was not fitted with, the dense weights are dropped (and
- * the caller is told), until `npm run eval -- --calibrate` is run with that model.
+ * `fitted` is false), until `npm run eval -- --calibrate` is run with that model.
  */
 export function calibrationFor(modelId: string): { calibration: Calibration; fitted: boolean } {
   if (modelId === fitted.embeddingModel) return { calibration: fitted, fitted: true };

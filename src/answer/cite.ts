@@ -8,7 +8,7 @@ import type { Paper } from '../types.js';
 import { displayName } from '../text/author-names.js';
 import { splitSentences } from '../text/sentences.js';
 import type { Calibration } from './calibration.js';
-import { mustCover } from './paper-evidence.js';
+import { mustCover, weightedShare } from './paper-evidence.js';
 import { paperText, spellsOut, type PaperSentence } from './paper-text.js';
 import { analyseQuestion, type QuestionTerm, type TermStats } from './question.js';
 import type { AnswerSegment, SegmentCitation } from './segments.js';
@@ -169,25 +169,19 @@ function expand(inner: string): number[] {
 
 /** Weighted share of a claim's topic words that a sentence holds. */
 export function supportOf(terms: QuestionTerm[], s: PaperSentence): number {
-  let total = 0;
-  let hit = 0;
-  for (const t of terms) {
-    total += t.weight;
-    if (s.terms.has(t.term) || (t.acronym && spellsOut(s.text.toLowerCase(), t.surface))) hit += t.weight;
-  }
-  return total ? hit / total : 0;
+  return weightedShare(terms, (t) => s.terms.has(t.term) || (t.acronym && spellsOut(s.text.toLowerCase(), t.surface)));
 }
 
 /**
- * The sentence of a paper (or its title, when it has no abstract) that best supports a claim. A
- * sentence that asks, or states a gap ("Little is known about…"), supports nothing.
+ * The sentence of a paper (or its title, when it has no abstract) that best supports a claim, given
+ * as the claim's topic words (read once per claim). A sentence that asks, or states a gap
+ * ("Little is known about…"), supports nothing.
  */
-export function bestSupport(claim: string, paper: Paper, stats: TermStats): (Span & { sentence: PaperSentence }) | null {
-  const terms = mustCover(analyseQuestion(claim, stats));
+export function bestSupport(claim: QuestionTerm[], paper: Paper): (Span & { sentence: PaperSentence }) | null {
   let best: (Span & { sentence: PaperSentence }) | null = null;
   for (const s of paperText(paper).sentences) {
     if (s.background || s.question) continue;
-    const support = supportOf(terms, s);
+    const support = supportOf(claim, s);
     if (!best || support > best.support) best = { start: s.start, end: s.end, field: s.field, support, supported: false, sentence: s };
   }
   return best;
@@ -233,10 +227,11 @@ export function checkCitations(answer: string, sources: Source[], stats: TermSta
     const claim = answer.slice(span.start, span.end).replace(MARKER, '').replace(/^\s*[-*•]\s+/, '').replace(/\s+([.,;:!?])/g, '$1').replace(/\s+/g, ' ').trim();
     if (!claim || /^[\s.,;:!?]*$/.test(claim)) return;
     const citations: SegmentCitation[] = [];
+    const terms = mustCover(analyseQuestion(claim, stats));
     for (const n of markers.get(i) ?? []) {
       let source = byN.get(n);
       if (!source) {
-        const candidates = sources.map((s) => ({ s, span: bestSupport(claim, s.paper, stats) })).sort((a, b) => (b.span?.support ?? 0) - (a.span?.support ?? 0));
+        const candidates = sources.map((s) => ({ s, span: bestSupport(terms, s.paper) })).sort((a, b) => (b.span?.support ?? 0) - (a.span?.support ?? 0));
         const top = candidates[0];
         if (top?.span && top.span.support >= threshold) {
           source = top.s;
@@ -247,7 +242,7 @@ export function checkCitations(answer: string, sources: Source[], stats: TermSta
         }
       }
       if (citations.some((c) => c.n === source!.n)) continue;
-      const best = bestSupport(claim, source.paper, stats);
+      const best = bestSupport(terms, source.paper);
       if (!best) continue;
       const c: SegmentCitation = { n: source.n, paperId: source.paper.id, start: best.start, end: best.end, field: best.field, supported: best.support >= threshold };
       supports.set(c, best.support);

@@ -50,7 +50,8 @@ function matches(term: QuestionTerm, set: TermSet, text: PaperText): boolean {
   return set.has(term.term) || (term.acronym && spellsOut(text.folded, term.surface));
 }
 
-function weightedShare(terms: QuestionTerm[], has: (t: QuestionTerm) => boolean): number {
+/** Weighted share (idf × specificity) of the terms for which `has` holds. */
+export function weightedShare(terms: QuestionTerm[], has: (t: QuestionTerm) => boolean): number {
   let total = 0;
   let hit = 0;
   for (const t of terms) {

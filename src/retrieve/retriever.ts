@@ -84,11 +84,6 @@ export class Retriever {
     return this.index.manifest.embedding.modelId;
   }
 
-  /** Inverse document frequency of a content term over all chunks (smoothed, always > 0). */
-  idf(term: string): number {
-    return this.lexical.idf(term);
-  }
-
   /** Corpus statistics of terms, for reading questions (which words are rare, which unknown). */
   get termStats(): { idf(term: string): number; documentFrequency(term: string): number; maxIdf: number } {
     return this.lexical;
