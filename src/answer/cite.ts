@@ -9,7 +9,7 @@ import { displayName } from '../text/author-names.js';
 import { splitSentences } from '../text/sentences.js';
 import type { Calibration } from './calibration.js';
 import { mustCover, weightedShare } from './paper-evidence.js';
-import { paperText, spellsOut, type PaperSentence } from './paper-text.js';
+import { mentions, paperText, type PaperSentence } from './paper-text.js';
 import { analyseQuestion, type QuestionTerm, type TermStats } from './question.js';
 import type { AnswerSegment, SegmentCitation } from './segments.js';
 
@@ -169,7 +169,7 @@ function expand(inner: string): number[] {
 
 /** Weighted share of a claim's topic words that a sentence holds. */
 export function supportOf(terms: QuestionTerm[], s: PaperSentence): number {
-  return weightedShare(terms, (t) => s.terms.has(t.term) || (t.acronym && spellsOut(s.text.toLowerCase(), t.surface)));
+  return weightedShare(terms, (t) => mentions(t, s.terms, s.folded));
 }
 
 /**

@@ -4,8 +4,7 @@
 // fitted by `npm run eval -- --calibrate`.
 import type { Paper } from '../types.js';
 import type { Passage, RetrievedPaper } from '../retrieve/retriever.js';
-import type { TermSet } from '../text/term-set.js';
-import { paperText, spellsOut, type PaperSentence, type PaperText } from './paper-text.js';
+import { mentions, paperText, type PaperSentence } from './paper-text.js';
 import type { AnalysedQuestion, QuestionIntent, QuestionTerm } from './question.js';
 
 export interface SentenceEvidence {
@@ -44,10 +43,6 @@ export interface PaperEvidence {
   /** Every sentence, in reading order. */
   sentences: SentenceEvidence[];
   titleOnly: boolean;
-}
-
-function matches(term: QuestionTerm, set: TermSet, text: PaperText): boolean {
-  return set.has(term.term) || (term.acronym && spellsOut(text.folded, term.surface));
 }
 
 /** Weighted share (idf × specificity) of the terms for which `has` holds. */
@@ -93,10 +88,11 @@ export function paperEvidence(q: AnalysedQuestion, r: RetrievedPaper, rank: numb
   const text = paperText(r.paper);
   const topic = mustCover(q);
   const frameTerms = q.terms.filter((t) => t.frame);
-  const covered = topic.filter((t) => matches(t, text.all, text));
+  const covered = topic.filter((t) => mentions(t, text.all, text.folded));
   const missing = topic.filter((t) => !covered.includes(t)).sort((a, b) => b.rarity * b.specificity - a.rarity * a.specificity);
 
-  const inSentence = text.sentences.map((s) => new Set(topic.filter((t) => matches(t, s.terms, text)).map((t) => t.term)));
+  // A sentence is credited only with what it says itself; its neighbours' words count in `context`.
+  const inSentence = text.sentences.map((s) => new Set(topic.filter((t) => mentions(t, s.terms, s.folded)).map((t) => t.term)));
   const sentences: SentenceEvidence[] = text.sentences.map((s, i) => {
     const near = new Set([...inSentence[i], ...(inSentence[i - 1] ?? []), ...(inSentence[i + 1] ?? [])]);
     const passage = passageOf(r.passages, s);

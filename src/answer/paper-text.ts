@@ -7,6 +7,7 @@ import { splitSentences } from '../text/sentences.js';
 import { contentTerms } from '../text/terms.js';
 import { TermSet } from '../text/term-set.js';
 import { themeOf, type ThemeName } from './sentence-role.js';
+import type { QuestionTerm } from './question.js';
 
 export interface PaperSentence {
   /** Offsets into the field the text comes from (the abstract, or the title for a title-only paper). */
@@ -17,6 +18,8 @@ export interface PaperSentence {
   /** Position among the paper's sentences. */
   index: number;
   terms: TermSet;
+  /** The text lowercased and stripped of accents, for spelling out acronyms. */
+  folded: string;
   role: ThemeName;
   /** States a gap rather than a finding: "Little is known about…", "It remains unclear whether…". */
   background: boolean;
@@ -48,6 +51,8 @@ const COUNTS_PEOPLE = new RegExp(`\\bN\\s*=\\s*\\d|\\b${NUMBER_WORD}(?:[\\s-]+[\
 
 const memo = new WeakMap<Paper, PaperText>();
 
+const fold = (text: string) => text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+
 /**
  * @example paperText(paper).sentences[0] // { start: 0, end: 96, text: 'The current study…', role: 'Aims and context', … }
  */
@@ -66,6 +71,7 @@ export function paperText(paper: Paper): PaperText {
         field: 'abstract' as const,
         index,
         terms: TermSet.of(text),
+        folded: fold(text),
         role: themeOf(text, span.start, paper.sections),
         background: BACKGROUND.test(text),
         question: /\?["”’)]*$/.test(text),
@@ -75,7 +81,7 @@ export function paperText(paper: Paper): PaperText {
     });
   } else if (paper.title) {
     const text = paper.title;
-    sentences = [{ start: 0, end: text.length, text, field: 'title', index: 0, terms: TermSet.of(text), role: 'Findings', background: false, question: /\?$/.test(text), hasNumber: NUMBER.test(text), countsPeople: false }];
+    sentences = [{ start: 0, end: text.length, text, field: 'title', index: 0, terms: TermSet.of(text), folded: fold(text), role: 'Findings', background: false, question: /\?$/.test(text), hasNumber: NUMBER.test(text), countsPeople: false }];
   } else {
     sentences = [];
   }
@@ -84,11 +90,19 @@ export function paperText(paper: Paper): PaperText {
     sentences,
     title,
     all: new TermSet([...title.terms, ...contentTerms(abstract)]),
-    folded: `${paper.title ?? ''} ${abstract}`.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase(),
+    folded: fold(`${paper.title ?? ''} ${abstract}`),
     titleOnly: spans.length === 0 && Boolean(paper.title),
   };
   memo.set(paper, t);
   return t;
+}
+
+/**
+ * Whether a span (its terms and folded text) mentions a question's word: the same stem, or, for an
+ * acronym, its words spelt out in that same span.
+ */
+export function mentions(term: QuestionTerm, terms: TermSet, folded: string): boolean {
+  return terms.has(term.term) || (term.acronym && spellsOut(folded, term.surface));
 }
 
 /**
