@@ -170,7 +170,7 @@ async function evalDatasets(bundled: EvalCorpus, loaded: LoadedEmbeddings) {
   const sf = loadScifact();
   const pubmedqa = await buildCorpus('PubMedQA', pqa.papers, config, loaded);
   const scifact = await buildCorpus('SciFact', sf.papers, config, loaded);
-  log(`indexes built in ${((performance.now() - t0) / 1000).toFixed(1)} s (${pubmedqa.retriever.chunks.length} + ${scifact.retriever.chunks.length} chunks)`);
+  log(`indexes built in ${((performance.now() - t0) / 1000).toFixed(1)} s (${pubmedqa.corpus.chunkCount} + ${scifact.corpus.chunkCount} chunks)`);
 
   let calibration: Calibration | undefined;
   if (flags.calibrate) {
@@ -319,7 +319,7 @@ async function evalBeir(dir: string, loaded: LoadedEmbeddings) {
       ],
     ) +
       (tuning.length ? `\n\nTuning on train (${train!.size} queries), fused nDCG@10 by dense weight:\n\n${table(['dense weight', 'nDCG@10 (train)', 'recall@100 (train)'], tuning)}` : '') +
-      `\n\nIndex built in memory in ${buildSeconds.toFixed(1)} s (${retriever.chunks.length} chunks).`,
+      `\n\nIndex built in memory in ${buildSeconds.toFixed(1)} s (${corpus.corpus.chunkCount} chunks).`,
   );
   report.beir = { dataset: name, documents: papers.length, model: loaded.info.modelId, bm25, dense, fused, denseWeight: bestWeight, tuning, published };
 }

@@ -12,10 +12,9 @@ import { loadConfig, PROJECT_ROOT } from '../src/config.js';
 import { lengthSortedOrder, TransformersEmbeddings } from '../src/embeddings/transformers-embeddings.js';
 import { ensureOfflineModel, OFFLINE_MODEL_NAME } from '../src/embeddings/offline-model.js';
 import { loadEmbeddingModel } from '../src/embeddings/load-embedding-model.js';
-import { buildVectorStore } from '../src/store/index-store.js';
-import { buildIndex } from '../ingest/build-index.js';
+import { buildGraph } from '../src/store/hnsw-index.js';
+import { ingestFiles } from '../ingest/ingest-files.js';
 import { silentProgress } from '../src/progress.js';
-import type { Chunk } from '../src/types.js';
 import { ensureMinilmShapedModel, MINILM_SHAPED_NAME } from './minilm-shaped-model.js';
 import { mean, overlapRecall, percentile, table } from './metrics.js';
 import { rng, seedText, syntheticAbstracts } from './synthetic-corpus.js';
@@ -130,7 +129,6 @@ function exactTopK(vectors: Float32Array, dims: number, q: Float32Array, k: numb
 async function benchSearch() {
   const dims = 384;
   const queries = Number(flags.queries);
-  const placeholder = new TransformersEmbeddings({ modelId: OFFLINE_MODEL_NAME, localModelPath: MODELS, cacheDir: MODELS, allowRemoteModels: false });
   const rows: Array<Array<string | number>> = [];
   const efRows: Array<Array<string | number>> = [];
   const results: unknown[] = [];
@@ -139,7 +137,6 @@ async function benchSearch() {
     const pool = embeddingLikeVectors(n + queries, dims, 7);
     const vectors = pool.subarray(0, n * dims);
     const qs = pool.subarray(n * dims);
-    const chunks: Chunk[] = Array.from({ length: n }, (_, i) => ({ id: String(i), paperId: 'p', ordinal: i, text: '', sentences: [] }));
     const queryRows = Array.from({ length: queries }, (_, i) => qs.subarray(i * dims, (i + 1) * dims));
 
     const exactTimes: number[] = [];
@@ -151,22 +148,23 @@ async function benchSearch() {
     });
 
     const t0 = performance.now();
-    const store = buildVectorStore(placeholder, chunks, vectors, dims, config.hnsw);
+    const graph = buildGraph(vectors, dims, config.hnsw);
     const buildMs = ms(t0);
-    const dir = path.join(WORK, `hnsw-${n}`);
-    await store.save(dir);
-    const sizeMiB = statSync(path.join(dir, 'hnswlib.index')).size / 2 ** 20;
+    mkdirSync(WORK, { recursive: true });
+    const file = path.join(WORK, `hnsw-${n}.index`);
+    await graph.writeIndex(file);
+    const sizeMiB = statSync(file).size / 2 ** 20;
 
     const measure = async (ef: number) => {
-      store.index.setEf(ef);
+      graph.setEf(ef);
       const times: number[] = [];
       const recalls: number[] = [];
       for (const [i, q] of queryRows.entries()) {
         const arr = Array.from(q);
         const t = performance.now();
-        const hits = await store.similaritySearchVectorWithScore(arr, 10);
+        const hits = graph.searchKnn(arr, 10);
         times.push(ms(t));
-        recalls.push(overlapRecall(hits.map(([d]) => Number(d.metadata.chunkId)), truth[i]));
+        recalls.push(overlapRecall(hits.neighbors, truth[i]));
       }
       return { p50: percentile(times, 50), p95: percentile(times, 95), recall: mean(recalls) };
     };
@@ -185,15 +183,15 @@ async function benchSearch() {
       for (const m of [16, 24, 32]) {
         for (const efConstruction of [100, 200]) {
           const tb = performance.now();
-          const s = buildVectorStore(placeholder, chunks, vectors, dims, { m, efConstruction, efSearch: 100 });
+          const s = buildGraph(vectors, dims, { m, efConstruction, efSearch: 100 });
           const b = ms(tb);
           for (const ef of [100, 150, 200, 300]) {
-            s.index.setEf(ef);
+            s.setEf(ef);
             const times: number[] = [];
             const recalls: number[] = [];
             for (const [i, q] of queryRows.entries()) {
               const t = performance.now();
-              const hits = s.index.searchKnn(Array.from(q), 10);
+              const hits = s.searchKnn(Array.from(q), 10);
               times.push(ms(t));
               recalls.push(overlapRecall(hits.neighbors, truth[i]));
             }
@@ -329,7 +327,7 @@ async function buildSyntheticIndex(dataDir: string, papers: number): Promise<voi
   const file = path.join(WORK, `synthetic-${papers}.jsonl`);
   writeFileSync(file, syntheticAbstracts(papers, 3).map((p) => JSON.stringify(p)).join('\n'));
   const cfg = loadConfig({ DATA_DIR: dataDir, EMBEDDING_MODEL: 'offline' });
-  await buildIndex({ config: cfg, files: [file], loaded: await loadEmbeddingModel(cfg), replace: true, progress: silentProgress });
+  await ingestFiles({ config: cfg, files: [file], loaded: await loadEmbeddingModel(cfg), replace: true, progress: silentProgress });
 }
 
 // ------------------------------------------------------------------ 3. ingest end to end

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { BUNDLED_CORPUS, loadConfig } from '../src/config.js';
 import { loadEmbeddingModel } from '../src/embeddings/load-embedding-model.js';
 import { createProgress } from '../src/progress.js';
-import { buildIndex } from './build-index.js';
+import { ingestFiles } from './ingest-files.js';
 import { SUPPORTED_EXTENSIONS } from './parse-source.js';
 
 const HELP = `Usage: npm run ingest -- [options] <file…>
@@ -18,12 +18,15 @@ Formats (detected from the content, then the extension):
 Options:
   --replace          rebuild from these files only, dropping what the index held
   --bundled          also ingest the bundled corpus (${BUNDLED_CORPUS})
+  --rebuild          rebuild the index from the papers it holds (no files needed): after changing
+                     the embedding model or chunking, or for an index in an older on-disk layout
   --data-dir <dir>   where the index lives (default: $DATA_DIR or ./data)
   --quiet            print only the summary
   -h, --help         show this help
 
 Re-ingesting a paper (same DOI, PMID, or title and year) updates it; it is never duplicated.
-The previous index stays intact until the new one is completely written.
+The previous index stays intact until the new one is completely written; a running server
+switches to the new one by itself within a second or so (INDEX_POLL_MS).
 Exit status: 0 when every file and record was read, 1 when some were skipped, 2 on a usage error.
 
 Extensions recognised: ${SUPPORTED_EXTENSIONS.join(' ')}`;
@@ -36,6 +39,7 @@ async function main(): Promise<number> {
       options: {
         replace: { type: 'boolean', default: false },
         bundled: { type: 'boolean', default: false },
+        rebuild: { type: 'boolean', default: false },
         'data-dir': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -51,7 +55,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const files = [...(values.bundled ? [BUNDLED_CORPUS] : []), ...positionals];
-  if (files.length === 0) {
+  if (files.length === 0 && !values.rebuild) {
     console.error(`No input files.\n\n${HELP}`);
     return 2;
   }
@@ -72,7 +76,7 @@ async function main(): Promise<number> {
   progress.stop();
   console.error(`Embedding model: ${loaded.info.modelId}${loaded.info.offline ? ' (offline fallback model)' : ''}, ${loaded.info.dims} dims`);
 
-  const report = await buildIndex({
+  const report = await ingestFiles({
     config,
     files,
     loaded,

@@ -1,12 +1,11 @@
 // `npm run ask -- "question"`: the cited answer in the terminal, from the same index and answerers
-// the server uses (building the index from the bundled corpus on first use).
+// the server uses. It opens the store directly; building an index is ingest's job (or npm start's).
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
 import { loadEmbeddingModel } from './embeddings/load-embedding-model.js';
-import { createProgress } from './progress.js';
-import { Retriever } from './retrieve/retriever.js';
-import { AnswerService } from './answer/answer-service.js';
-import { openOrBuildIndex } from './server/bootstrap.js';
+import { openIndex } from './store/index-dir.js';
+import { chunkingSignature, embeddingSignature, manifestMismatches } from './store/manifest.js';
+import { partsFor } from './server/live-index.js';
 
 const HELP = `Usage: npm run ask -- "question" [options]
 
@@ -53,9 +52,10 @@ async function main(): Promise<number> {
   }
   const config = loadConfig();
   const loaded = await loadEmbeddingModel(config);
-  const { index } = await openOrBuildIndex(config, loaded, (l) => console.error(l), createProgress());
-  const service = new AnswerService({ config, retriever: new Retriever(index, loaded.embeddings, { denseWeight: config.retrievalDenseWeight }) });
-  const result = await service.ask({
+  const index = await openIndex(config);
+  const mismatches = manifestMismatches(index.corpus.manifest, embeddingSignature(loaded.info), chunkingSignature(config));
+  if (mismatches.length) throw new Error(`the index was built differently (${mismatches.join('; ')}); run npm run ingest -- --rebuild`);
+  const result = await partsFor(config, loaded, index).answerer.ask({
     question,
     k: num(values.k, '--k'),
     mode: values.mode as 'extractive' | 'llm' | undefined,

@@ -49,6 +49,9 @@ const envSchema = z.object({
   HNSW_EF_CONSTRUCTION: int(10, 2000).default(100),
   HNSW_EF_SEARCH: int(10, 2000).default(200),
 
+  VECTOR_BACKEND: z.enum(['hnsw', 'langchain-hnswlib']).default('hnsw'),
+  INDEX_POLL_MS: int(0, 3_600_000).default(1000),
+
   RETRIEVAL_K: int(1, 50).default(6),
   RETRIEVAL_DENSE_WEIGHT: z.coerce.number().min(0).max(10).optional(),
 
@@ -79,6 +82,10 @@ export interface Config {
   };
   chunking: { sentencesPerChunk: number; overlap: number };
   hnsw: { m: number; efConstruction: number; efSearch: number };
+  /** Which vector store new builds use (a build is always opened with the backend that wrote it). */
+  vectorBackend: 'hnsw' | 'langchain-hnswlib';
+  /** How often the server looks for a new build (0: never; it then serves what it opened). */
+  indexPollMs: number;
   retrievalK: number;
   /** Unset: 1 for real models, 0.1 for the offline one (see retriever.ts). */
   retrievalDenseWeight?: number;
@@ -122,6 +129,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     chunking: { sentencesPerChunk: e.CHUNK_SENTENCES, overlap: Math.min(e.CHUNK_OVERLAP, e.CHUNK_SENTENCES - 1) },
     hnsw: { m: e.HNSW_M, efConstruction: e.HNSW_EF_CONSTRUCTION, efSearch: e.HNSW_EF_SEARCH },
+    vectorBackend: e.VECTOR_BACKEND,
+    indexPollMs: e.INDEX_POLL_MS,
     retrievalK: e.RETRIEVAL_K,
     retrievalDenseWeight: e.RETRIEVAL_DENSE_WEIGHT,
     llm,

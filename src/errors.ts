@@ -1,9 +1,22 @@
-// A small family of typed errors. Each has a literal name, an HTTP status and a stable code;
-// the app maps them to `{ error: { code, message } }` in one place (server/app.ts).
+// A small family of typed errors. Each has a literal name, an HTTP status and a stable code, and
+// owns its response (Hono's getResponse pattern): the app's one error handler returns
+// `error.getResponse()`, and the SSE route sends `error.body` as its error event.
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
 
 export abstract class AppError extends Error {
   abstract readonly status: 400 | 401 | 404 | 413 | 500 | 502 | 503;
   abstract readonly code: string;
+
+  get body(): ErrorBody {
+    return { error: { code: this.code, message: this.message } };
+  }
+
+  getResponse(): Response {
+    return Response.json(this.body, { status: this.status });
+  }
 }
 
 export class BadRequestError extends AppError {
@@ -16,6 +29,12 @@ export class UnauthorizedError extends AppError {
   override readonly name = 'UnauthorizedError';
   readonly status = 401;
   readonly code = 'unauthorized';
+
+  override getResponse(): Response {
+    const res = super.getResponse();
+    res.headers.set('WWW-Authenticate', 'Bearer');
+    return res;
+  }
 }
 
 export class NotFoundError extends AppError {
@@ -30,23 +49,20 @@ export class PayloadTooLargeError extends AppError {
   readonly code = 'payload_too_large';
 }
 
+/** Anything not thrown as an AppError: the log gets the details, the client only this. */
+export class InternalServerError extends AppError {
+  override readonly name = 'InternalServerError';
+  readonly status = 500;
+  readonly code = 'internal_error';
+  constructor() {
+    super('Something went wrong on the server; the log has the details.');
+  }
+}
+
 export class IndexNotReadyError extends AppError {
   override readonly name = 'IndexNotReadyError';
   readonly status = 503;
   readonly code = 'index_not_ready';
-}
-
-export class ModelUnavailableError extends AppError {
-  override readonly name = 'ModelUnavailableError';
-  readonly status = 503;
-  readonly code = 'model_unavailable';
-}
-
-/** The index on disk was built with another model or chunking than the one configured. */
-export class IndexMismatchError extends AppError {
-  override readonly name = 'IndexMismatchError';
-  readonly status = 503;
-  readonly code = 'index_mismatch';
 }
 
 export class LlmError extends AppError {
@@ -71,9 +87,12 @@ export class ParseError extends AppError {
 
 /** Structural guard: works across module copies where `instanceof` would not. */
 export function isAppError(error: unknown): error is AppError {
-  return (
-    error instanceof Error &&
-    typeof (error as Partial<AppError>).status === 'number' &&
-    typeof (error as Partial<AppError>).code === 'string'
-  );
+  return error instanceof Error && typeof (error as Partial<AppError>).status === 'number' && typeof (error as Partial<AppError>).getResponse === 'function';
+}
+
+/** The error as the client sees it: an AppError as it is, anything else as a logged 500. */
+export function toAppError(error: unknown, where: string): AppError {
+  if (isAppError(error)) return error;
+  console.error(`Unhandled error on ${where}:`, error);
+  return new InternalServerError();
 }

@@ -26,7 +26,7 @@ beforeAll(async () => {
   const tmp = tempDir();
   const config = testConfig(tmp.dir);
   bundled = await buildCorpus('bundled', loadBundled(), config, await loadEmbeddingModel(config));
-  stats = bundled.retriever.termStats;
+  stats = bundled.corpus.termStats;
 });
 
 describe('reading a question', () => {

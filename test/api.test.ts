@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/server/app.js';
+import { LiveIndex } from '../src/server/live-index.js';
 import { readSse, startTestServer, type TestServer } from './server-harness.js';
 import { testConfig } from './helpers.js';
 
 let server: TestServer;
-const paperId = (labelStart: string) => [...server.state.retriever!.papers.values()].find((p) => p.label.startsWith(labelStart))!.id;
-const abstractOf = (id: string) => server.state.retriever!.papers.get(id)!.abstract!;
+const paperId = (labelStart: string) => server.parts().corpus.papers.find((p) => p.label.startsWith(labelStart))!.id;
+const abstractOf = (id: string) => server.parts().corpus.paper(id)!.abstract!;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -232,7 +233,9 @@ describe('errors', () => {
   });
 
   it('503 while the index is building', async () => {
-    const app = createApp({ config: server.config, state: { status: 'building', message: 'opening the index' } });
+    const building = new LiveIndex(server.config, () => {});
+    building.report('building', 'opening the index');
+    const app = createApp({ config: server.config, serving: building });
     const res = await app.request('/api/ask', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: 'x' }) });
     expect(res.status).toBe(503);
     expect((await res.json()).error.code).toBe('index_not_ready');
@@ -242,7 +245,7 @@ describe('errors', () => {
 
   it('bearer auth on /api/* when API_KEY is set', async () => {
     const config = testConfig(server.config.dataDir, { API_KEY: 's3cret' });
-    const app = createApp({ config, state: server.state });
+    const app = createApp({ config, serving: server.live });
     expect((await app.request('/api/health')).status).toBe(401);
     expect((await (await app.request('/api/health')).json()).error.code).toBe('unauthorized');
     expect((await app.request('/api/health', { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);

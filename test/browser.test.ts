@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildIndex } from '../ingest/build-index.js';
+import { ingestFiles } from '../ingest/ingest-files.js';
 import { loadEmbeddingModel } from '../src/embeddings/load-embedding-model.js';
 import { ROOT, SEED, tempDir, testConfig } from './helpers.js';
 import { startTestServer, type TestServer } from './server-harness.js';
@@ -35,7 +35,7 @@ describe.skipIf(!hasChromium)('the chat page', () => {
     );
     const dataDir = path.join(tmp.dir, 'data');
     const config = testConfig(dataDir);
-    await buildIndex({ config, files: [SEED, hostile], loaded: await loadEmbeddingModel(config) });
+    await ingestFiles({ config, files: [SEED, hostile], loaded: await loadEmbeddingModel(config) });
     server = await startTestServer({}, dataDir);
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkPaper } from '../ingest/chunk-abstract.js';
+import { chunkPaper } from '../src/store/chunk-paper.js';
 import { normalisePaper, paperLabel } from '../ingest/normalise-paper.js';
 import { mergePapers } from '../ingest/merge-papers.js';
 import { findSections, splitSentences } from '../src/text/sentences.js';

@@ -1,12 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HNSWLib } from '@langchain/community/vectorstores/hnswlib';
-import { buildIndex } from '../ingest/build-index.js';
+import { ingestFiles } from '../ingest/ingest-files.js';
 import { loadEmbeddingModel, type LoadedEmbeddings } from '../src/embeddings/load-embedding-model.js';
-import { manifestMismatches, readIndex, readManifest } from '../src/store/index-store.js';
-import { openOrBuildIndex } from '../src/server/bootstrap.js';
+import { IndexLayoutError, openIndex, readManifest } from '../src/store/index-dir.js';
+import { manifestMismatches } from '../src/store/manifest.js';
+import { Retriever } from '../src/retrieve/retriever.js';
 import { fixture, ROOT, SEED, tempDir, testConfig } from './helpers.js';
 
 const tmp = tempDir();
@@ -22,8 +22,8 @@ afterAll(() => tmp.cleanup());
 const FILES = ['sample.ris', 'sample.bib', 'sample.nbib', 'sample-pubmed.xml', 'sample-wos.txt', 'scopus.csv', 'sample.json', 'zotero-csl.json', 'sample.jsonl'].map(fixture);
 
 describe('building the index', () => {
-  it('builds a real HNSW index on disk from the seed listing and every format, with a manifest', async () => {
-    const report = await buildIndex({ config, files: [SEED, ...FILES], loaded, replace: true });
+  it('builds a real HNSW index on disk from the seed listing and every format, each thing stored once', async () => {
+    const report = await ingestFiles({ config, files: [SEED, ...FILES], loaded, replace: true });
     // 9 seed papers + 16 from the fixtures, one of which (the Okafor paper) is in both RIS and CSV.
     expect(report.ingested).toBe(9 + 16);
     expect(report.added).toBe(24);
@@ -39,29 +39,32 @@ describe('building the index', () => {
     });
     expect(manifest.counts.chunks).toBe(report.manifest.counts.chunks);
     expect(manifest.corpusFingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(manifest).toMatchObject({ formatVersion: 2, vectors: { backend: 'hnsw' } });
+    const build = path.join(dataDir, 'index', 'builds', manifest.buildId);
+    expect(readdirSync(build).sort()).toEqual(['chunks.bin', 'lexical.bin', 'manifest.json', 'papers.json', 'vectors']);
+    expect(readdirSync(path.join(build, 'vectors'))).toEqual(['hnsw.index']);
   });
 
-  it('answers a query through LangChain HNSWLib loaded from disk', async () => {
-    const index = (await readIndex(dataDir, loaded.embeddings, 100))!;
-    const store = await HNSWLib.load(path.dirname(path.join(dataDir, 'index', 'builds', index.manifest.buildId, 'x')), loaded.embeddings);
-    const [top] = await store.similaritySearch('residential alternatives to hospital admission', 1);
-    const gilburt = index.papers.find((p) => p.label.startsWith('Gilburt'))!;
-    expect(top.metadata.paperId).toBe(gilburt.id);
-    const hits = await store.similaritySearchWithScore('peer support for veterans recovery planning', 3);
-    expect(hits[0][0].metadata.paperId).toBe('doi:10.5555/bmcp.2022.044');
+  it('opens from disk and answers a query through the retriever', async () => {
+    const { corpus, vectors } = await openIndex(config);
+    const retriever = new Retriever(corpus, vectors, loaded.embeddings);
+    const [top] = await retriever.retrieve('residential alternatives to hospital admission', { k: 1 });
+    expect(top.paper.label).toMatch(/^Gilburt/);
+    const [veterans] = await retriever.retrieve('peer support for veterans recovery planning', { k: 3, mode: 'dense' });
+    expect(veterans.paper.id).toBe('doi:10.5555/bmcp.2022.044');
   });
 
   it('re-ingesting the same file updates papers instead of duplicating them, and re-embeds nothing', async () => {
-    const report = await buildIndex({ config, files: [fixture('sample.nbib')], loaded });
+    const report = await ingestFiles({ config, files: [fixture('sample.nbib')], loaded });
     expect(report).toMatchObject({ added: 0, updated: 2, chunksEmbedded: 0 });
     expect(report.manifest.counts.papers).toBe(24);
   });
 
   it('adds a second file to the index, and --replace rebuilds from scratch', async () => {
-    const added = await buildIndex({ config, files: [fixture('ris-saved-as.txt')], loaded });
+    const added = await ingestFiles({ config, files: [fixture('ris-saved-as.txt')], loaded });
     expect(added.manifest.counts.papers).toBe(25);
     expect(added.chunksEmbedded).toBe(1);
-    const replaced = await buildIndex({ config, files: [fixture('sample.json')], loaded, replace: true });
+    const replaced = await ingestFiles({ config, files: [fixture('sample.json')], loaded, replace: true });
     expect(replaced.manifest.counts.papers).toBe(2);
     expect(readdirSync(path.join(dataDir, 'index', 'builds'))).toEqual([replaced.manifest.buildId]);
   });
@@ -77,14 +80,36 @@ describe('model and chunking mismatch', () => {
     expect(manifestMismatches(manifest, manifest.embedding, manifest.chunking)).toEqual([]);
   });
 
-  it('rebuilds from the stored papers rather than answering from mismatched vectors', async () => {
+  it('rebuilds from the stored papers rather than re-using mismatched vectors', async () => {
     const other = testConfig(dataDir, { CHUNK_SENTENCES: '2', CHUNK_OVERLAP: '0' });
-    const logs: string[] = [];
-    const { index, rebuilt } = await openOrBuildIndex(other, await loadEmbeddingModel(other), (l) => logs.push(l));
-    expect(rebuilt).toBe('mismatch');
-    expect(logs[0]).toMatch(/built differently \(chunking sentences-v1\/3\/1 ≠ sentences-v1\/2\/0\)/);
-    expect(index.manifest.chunking.sentencesPerChunk).toBe(2);
-    expect(index.papers).toHaveLength(2);
+    const report = await ingestFiles({ config: other, files: [], loaded: await loadEmbeddingModel(other) });
+    expect(report.reembedReason).toMatch(/built differently \(chunking sentences-v1\/3\/1 ≠ sentences-v1\/2\/0\)/);
+    expect(report.chunksReused).toBe(0);
+    const { corpus } = await openIndex(other);
+    expect(corpus.manifest.chunking.sentencesPerChunk).toBe(2);
+    expect(corpus.papers).toHaveLength(2);
+  });
+
+  it('an index in the previous on-disk layout is detected, never misread, and rebuilt from its papers', async () => {
+    const d = tempDir();
+    const cfg = testConfig(d.dir);
+    const current = await ingestFiles({ config: cfg, files: [SEED], loaded, replace: true });
+    // What version 1 wrote: the same papers.json, a manifest without a vectors entry, and duplicates.
+    const old = path.join(d.dir, 'index', 'builds', 'v1-build');
+    mkdirSync(old, { recursive: true });
+    writeFileSync(path.join(old, 'papers.json'), JSON.stringify(current.papers));
+    writeFileSync(path.join(old, 'chunks.json'), '[]');
+    writeFileSync(path.join(old, 'docstore.json'), '[]');
+    const { vectors: _dropped, formatVersion: _v, ...rest } = current.manifest;
+    writeFileSync(path.join(old, 'manifest.json'), JSON.stringify({ ...rest, formatVersion: 1, buildId: 'v1-build', hnsw: { m: 24, efConstruction: 100 } }));
+    writeFileSync(path.join(d.dir, 'index', 'CURRENT'), 'v1-build\n');
+    await expect(openIndex(cfg)).rejects.toBeInstanceOf(IndexLayoutError);
+    await expect(openIndex(cfg)).rejects.toThrow(/layout of version 1.*npm run ingest -- --rebuild/);
+    const rebuilt = await ingestFiles({ config: cfg, files: [], loaded });
+    expect(rebuilt.reembedReason).toMatch(/older on-disk layout/);
+    expect(rebuilt.manifest.counts).toEqual(current.manifest.counts);
+    expect((await openIndex(cfg)).corpus.papers.map((p) => p.id)).toEqual(current.papers.map((p) => p.id));
+    d.cleanup();
   });
 });
 
@@ -127,7 +152,7 @@ describe('atomic writes', () => {
   it('a build killed mid-way leaves the previous index intact and loadable', async () => {
     const d = tempDir();
     const cfg = testConfig(d.dir);
-    const before = await buildIndex({ config: cfg, files: [SEED], loaded, replace: true });
+    const before = await ingestFiles({ config: cfg, files: [SEED], loaded, replace: true });
     // Enough synthetic abstracts that the embedding phase is still running when we kill it.
     const big = path.join(d.dir, 'big.jsonl');
     const sentence = 'Peer support workers described how lived experience shaped trust with service users in community teams.';
@@ -142,12 +167,12 @@ describe('atomic writes', () => {
       });
       child.on('exit', () => resolve());
     });
-    const after = (await readIndex(d.dir, loaded.embeddings, 100))!;
+    const after = (await openIndex(cfg)).corpus;
     expect(after.manifest.buildId).toBe(before.manifest.buildId);
     expect(after.papers).toHaveLength(9);
-    expect(after.chunks.length).toBe(before.manifest.counts.chunks);
+    expect(after.chunkCount).toBe(before.manifest.counts.chunks);
     // The next good build cleans up what the killed one left behind.
-    const next = await buildIndex({ config: cfg, files: [fixture('sample.ris')], loaded });
+    const next = await ingestFiles({ config: cfg, files: [fixture('sample.ris')], loaded });
     expect(readdirSync(path.join(d.dir, 'index', 'builds'))).toEqual([next.manifest.buildId]);
     d.cleanup();
   });

@@ -43,7 +43,7 @@ describe('LLM mode against an OpenAI-compatible server', () => {
     const [c] = result.citations;
     expect(c.label).toBe('Gilburt, Slade, Rose et al. (2010)');
     expect(c.supported).toBe(true);
-    expect(server.state.retriever!.papers.get(c.paperId)!.abstract).toContain(c.quote);
+    expect(server.parts().corpus.paper(c.paperId)!.abstract).toContain(c.quote);
     expect(c.quote).toBe('Patients reported an overall preference for residential alternatives.');
     expect(result.answer).toContain(`[${c.n}]`);
     expect(result.notice).toBeUndefined(); // nothing needed repair
@@ -52,7 +52,7 @@ describe('LLM mode against an OpenAI-compatible server', () => {
       'Patients reported an overall preference for residential alternatives.',
       'They described them as safer, with more freedom and decreased coercion.',
     ]);
-    const abstract = server.state.retriever!.papers.get(c.paperId)!.abstract!;
+    const abstract = server.parts().corpus.paper(c.paperId)!.abstract!;
     for (const seg of result.segments) {
       expect(seg.citations).toHaveLength(1);
       expect(seg.citations[0]).toMatchObject({ n: c.n, paperId: c.paperId, field: 'abstract', supported: true });
@@ -150,7 +150,7 @@ describe('LLM mode against an OpenAI-compatible server', () => {
   });
 
   it('answers a follow-up from the previous answer\'s papers, telling the model what it follows, and summarises', async () => {
-    const gilburt = [...server.state.retriever!.papers.values()].find((p) => p.label.startsWith('Gilburt'))!.id;
+    const gilburt = server.parts().corpus.papers.find((p) => p.label.startsWith('Gilburt'))!.id;
     const history = [
       { role: 'user', content: QUESTION },
       { role: 'assistant', content: 'Patients preferred them [1].', paperIds: [gilburt] },

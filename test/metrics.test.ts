@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { mean, ndcgAtK, overlapRecall, percentile, recallAtK, reciprocalRank } from '../bench/metrics.js';
 import { fuseRankings } from '../src/retrieve/fuse-rankings.js';
-import { topK } from '../src/retrieve/top-k.js';
-import { LexicalIndex } from '../src/retrieve/lexical-index.js';
-import { Retriever } from '../src/retrieve/retriever.js';
-import type { StoredIndex } from '../src/store/index-store.js';
-import type { Chunk } from '../src/types.js';
+import { topK } from '../src/store/top-k.js';
+import { LexicalIndex } from '../src/store/lexical-index.js';
 import { poolAndNormalise } from '../src/embeddings/transformers-embeddings.js';
 
 describe('ranking metrics (hand-checked)', () => {
@@ -52,37 +49,17 @@ describe('fusion and top-k', () => {
   });
 });
 
-describe('exact scan and BM25', () => {
-  const chunk = (i: number, text: string): Chunk => ({ id: `p${i}#0`, paperId: `p${i}`, ordinal: 0, text, sentences: [] });
-
-  it('the exact cosine scan returns the true nearest rows, best first', () => {
-    const dims = 3;
-    const raw = [
-      [1, 0, 0],
-      [0.6, 0.8, 0],
-      [0, 1, 0],
-      [0, 0, 1],
-    ];
-    const vectors = Float32Array.from(raw.flat());
-    const chunks = raw.map((_, i) => chunk(i, `text ${i}`));
-    const index = { manifest: { embedding: { dims, modelId: 'test' } }, papers: chunks.map((c) => ({ id: c.paperId })), chunks, vectors } as unknown as StoredIndex;
-    const retriever = new Retriever(index, { embedRaw: async () => [], queryPrefix: '' });
-    const q = Float32Array.from([0.8, 0.6, 0]);
-    const hits = retriever.exactScan(q, 2, null);
-    expect(hits.map(([row]) => row)).toEqual([1, 0]);
-    expect(hits[0][1]).toBeCloseTo(0.96);
-    expect(retriever.exactScan(q, 4, [2, 3]).map(([row]) => row)).toEqual([2, 3]);
-  });
+describe('BM25', () => {
 
   it('BM25 ranks by term rarity and frequency, and honours the allowed mask', () => {
-    const index = new LexicalIndex([chunk(0, 'peer support groups'), chunk(1, 'stigma stigma and peer support'), chunk(2, 'hospital admissions')]);
+    const index = LexicalIndex.fromTexts(['peer support groups', 'stigma stigma and peer support', 'hospital admissions']);
     expect(index.documentFrequency('peer')).toBe(2);
     expect(index.idf('stigma')).toBeGreaterThan(index.idf('peer'));
     expect(index.query('stigma peer', 3).map((h) => h.row)).toEqual([1, 0]);
     expect(index.query('stigma peer', 3, Uint8Array.from([1, 0, 1])).map((h) => h.row)).toEqual([0]);
     expect(index.query('unrelated words', 3)).toEqual([]);
     // Hand-checked: one term, one matching doc of average length → idf * (tf*(k1+1))/(tf+k1)
-    const single = new LexicalIndex([chunk(0, 'alpha'), chunk(1, 'beta')]);
+    const single = LexicalIndex.fromTexts(['alpha', 'beta']);
     const idf = Math.log(1 + (2 - 1 + 0.5) / (1 + 0.5));
     expect(single.query('alpha', 1)[0].score).toBeCloseTo(idf * ((1 * 2.2) / (1 + 1.2)));
   });

@@ -1,16 +1,20 @@
 // Starts the real app on a real port over a real index of the bundled corpus (offline model).
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import { createApp, type ServerState } from '../src/server/app.js';
-import { bootstrap } from '../src/server/bootstrap.js';
-import { silentProgress } from '../src/progress.js';
+import { createApp } from '../src/server/app.js';
+import { LiveIndex, type ServingParts } from '../src/server/live-index.js';
+import { loadEmbeddingModel } from '../src/embeddings/load-embedding-model.js';
+import { readManifest } from '../src/store/index-dir.js';
+import { ingestFiles } from '../ingest/ingest-files.js';
 import type { Config } from '../src/config.js';
-import { tempDir, testConfig } from './helpers.js';
+import { SEED, tempDir, testConfig } from './helpers.js';
 
 export interface TestServer {
   url: string;
   config: Config;
-  state: ServerState;
+  live: LiveIndex;
+  /** The parts the server answers with now. */
+  parts: () => ServingParts;
   close: () => Promise<void>;
   post: (path: string, body: unknown, headers?: Record<string, string>) => Promise<Response>;
 }
@@ -18,9 +22,14 @@ export interface TestServer {
 export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
   const tmp = dataDir ? null : tempDir();
   const config = testConfig(dataDir ?? tmp!.dir, env);
-  const state: ServerState = { status: 'starting' };
-  await bootstrap(config, state, { log: () => {}, progress: silentProgress });
-  const app = createApp({ config, state });
+  const loaded = await loadEmbeddingModel(config);
+  // What npm start does on first run (there by running the ingest command): the bundled corpus.
+  if (!(await readManifest(config.dataDir))) await ingestFiles({ config, files: [SEED], loaded });
+  const live = new LiveIndex(config, () => {});
+  live.setModel(loaded);
+  const opened = await live.check();
+  if (!opened.ready) throw new Error(`test index not usable: ${opened.reason}`);
+  const app = createApp({ config, serving: live });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
   });
@@ -29,10 +38,12 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
   return {
     url,
     config,
-    state,
+    live,
+    parts: () => live.parts(),
     post: (path, body, headers = {}) =>
       fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
     close: async () => {
+      live.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       tmp?.cleanup();
     },

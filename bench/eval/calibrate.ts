@@ -219,7 +219,7 @@ export async function calibrate(inputs: CalibrationInputs, log: (line: string) =
   // ---- support threshold for LLM claims
   const supportScores: Array<{ s: number; y: boolean }> = [];
   for (const q of scifactFit) {
-    const terms = mustCover(analyseQuestion(q.claim!.text, scifact.retriever.termStats));
+    const terms = mustCover(analyseQuestion(q.claim!.text, scifact.corpus.termStats));
     for (const [docId, marked] of q.claim!.rationales) {
       const paper = scifact.byId.get(docId);
       if (!paper) continue;

@@ -1,4 +1,5 @@
-// The indexes the evaluation asks questions over, built once per run, and the product's own path
+// The indexes the evaluation asks questions over, built in memory by the store's buildIndex (as
+// ingest builds them, without the disk) once per run, and the product's own path
 // from a question to the gate's measurements (the same calls AnswerService makes).
 import type { Config } from '../../src/config.js';
 import type { LoadedEmbeddings } from '../../src/embeddings/load-embedding-model.js';
@@ -9,23 +10,25 @@ import { answerabilityFeatures, type AnswerabilityFeatures } from '../../src/ans
 import { paperEvidence, type PaperEvidence } from '../../src/answer/paper-evidence.js';
 import { analyseQuestion, type AnalysedQuestion } from '../../src/answer/question.js';
 import type { Paper } from '../../src/types.js';
-import { memoryIndex } from './memory-index.js';
+import { buildIndex } from '../../src/store/build-index.js';
+import type { Corpus } from '../../src/store/corpus.js';
 
 export interface EvalCorpus {
   name: string;
   papers: Paper[];
   byId: Map<string, Paper>;
+  corpus: Corpus;
   retriever: Retriever;
   config: Config;
 }
 
 export async function buildCorpus(name: string, papers: Paper[], config: Config, loaded: LoadedEmbeddings): Promise<EvalCorpus> {
-  const index = await memoryIndex(papers, config, loaded);
-  return { name, papers, byId: new Map(papers.map((p) => [p.id, p])), retriever: new Retriever(index, loaded.embeddings), config };
+  const { corpus, vectors } = await buildIndex(papers, loaded, { config });
+  return { name, papers, byId: new Map(papers.map((p) => [p.id, p])), corpus, retriever: new Retriever(corpus, vectors, loaded.embeddings), config };
 }
 
 export function serviceFor(corpus: EvalCorpus, calibration?: Calibration): AnswerService {
-  return new AnswerService({ config: corpus.config, retriever: corpus.retriever, ...(calibration ? { calibration } : {}) });
+  return new AnswerService({ config: corpus.config, corpus: corpus.corpus, retriever: corpus.retriever, ...(calibration ? { calibration } : {}) });
 }
 
 export interface Judged {
@@ -37,7 +40,7 @@ export interface Judged {
 
 /** Retrieval and the gate's measurements for one question, as AnswerService computes them. */
 export async function measure(corpus: EvalCorpus, text: string, k = corpus.config.retrievalK): Promise<Judged> {
-  const question = analyseQuestion(text, corpus.retriever.termStats);
+  const question = analyseQuestion(text, corpus.corpus.termStats);
   const retrieved = await corpus.retriever.retrieve(text, { k, passagesPerPaper: 3 });
   const evidence = retrieved.map((r, i) => paperEvidence(question, r, i + 1));
   return { question, retrieved, evidence, features: evidence.map(answerabilityFeatures) };

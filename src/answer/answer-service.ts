@@ -3,7 +3,8 @@
 // (one calibrated gate, for both answerers) → quote (extractive) or write and check (LLM) → segments.
 import type { Config } from '../config.js';
 import type { Retriever, RetrievedPaper } from '../retrieve/retriever.js';
-import type { SearchFilters } from '../retrieve/filters.js';
+import type { Corpus } from '../store/corpus.js';
+import type { SearchFilters } from '../store/filters.js';
 import { decideAnswerability, type AnswerabilityDecision } from './answerability.js';
 import { calibrationFor, type Calibration } from './calibration.js';
 import { checkCitations, citeQuotes, sourceCitations, type CitedAnswer, type Citation, type Source } from './cite.js';
@@ -83,6 +84,8 @@ const NOT_ANSWERABLE = 'NOT_ANSWERABLE';
 
 export interface AnswerServiceOptions {
   config: Config;
+  /** The papers and term statistics the answers are read against. */
+  corpus: Corpus;
   retriever: Retriever;
   llm?: LlmClient;
   prompts?: Prompts;
@@ -105,6 +108,7 @@ type Draft = Omit<AskResult, 'timings' | 'query' | 'answerability' | 'scopedTo'>
 
 export class AnswerService {
   private readonly config: Config;
+  private readonly corpus: Corpus;
   private readonly retriever: Retriever;
   readonly llm?: LlmClient;
   private readonly prompts: Prompts;
@@ -112,10 +116,11 @@ export class AnswerService {
 
   constructor(options: AnswerServiceOptions) {
     this.config = options.config;
+    this.corpus = options.corpus;
     this.retriever = options.retriever;
     this.llm = options.llm ?? (options.config.llm ? new LlmClient(options.config.llm) : undefined);
     this.prompts = options.prompts ?? loadPrompts();
-    this.calibration = options.calibration ?? calibrationFor(this.retriever.modelId).calibration;
+    this.calibration = options.calibration ?? calibrationFor(this.corpus.manifest.embedding.modelId).calibration;
   }
 
   get defaultMode(): AnswerMode {
@@ -123,7 +128,7 @@ export class AnswerService {
   }
 
   private analyse(text: string): AnalysedQuestion {
-    return analyseQuestion(text, this.retriever.termStats);
+    return analyseQuestion(text, this.corpus.termStats);
   }
 
   /**
@@ -243,7 +248,7 @@ export class AnswerService {
     ];
     const text = await this.llm!.stream(turns, (delta) => onEvent({ type: 'token', text: delta }));
     if (text.trim().startsWith(NOT_ANSWERABLE) || !text.trim()) return this.refusal(plan.question, decision, retrieved, 'llm', () => {});
-    const checked = checkCitations(text, sources, this.retriever.termStats, this.calibration);
+    const checked = checkCitations(text, sources, this.corpus.termStats, this.calibration);
     if (checked.citations.length === 0) {
       return { ...this.refusal(plan.question, decision, retrieved, 'llm', () => {}), notice: 'The language model answered without citing any source, so its answer was withheld.' };
     }
@@ -259,7 +264,7 @@ export class AnswerService {
     const t0 = performance.now();
     let papers: Array<{ paper: RetrievedPaper['paper']; score: number }>;
     if (request.paperIds?.length) {
-      papers = request.paperIds.map((id) => this.retriever.papers.get(id)).filter((p) => p !== undefined).map((paper) => ({ paper, score: 1 }));
+      papers = request.paperIds.map((id) => this.corpus.paper(id)).filter((p) => p !== undefined).map((paper) => ({ paper, score: 1 }));
     } else {
       papers = await this.retriever.retrieve(request.topic ?? '', { k: request.k ?? 8, filters: request.filters });
     }
@@ -273,7 +278,7 @@ export class AnswerService {
           { role: 'system', content: this.prompts.system },
           { role: 'user', content: fillTemplate(this.prompts.summary, { topic: asData(request.topic ?? 'the selected papers'), sources: formatSources(draft.sources) }) },
         ]);
-        const checked = checkCitations(text, draft.sources, this.retriever.termStats, this.calibration);
+        const checked = checkCitations(text, draft.sources, this.corpus.termStats, this.calibration);
         if (checked.citations.length) {
           result = { summary: renderAnswer(checked.segments), segments: checked.segments, themes: [], citations: checked.citations, mode: 'llm', notice: checked.notices.join(' ') || undefined };
         }

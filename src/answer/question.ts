@@ -6,6 +6,7 @@
 // reason to refuse; a missing topic word is the reason.
 import { stem, words, isStopword } from '../text/terms.js';
 import { specificity } from '../text/everyday-words.js';
+import type { TermStats } from '../store/corpus.js';
 
 export type QuestionIntent = 'finding' | 'count' | 'method' | 'aim' | 'list' | 'yesno' | 'comparison';
 
@@ -48,13 +49,7 @@ export interface AnalysedQuestion {
   listed: string | null;
 }
 
-/** What the corpus knows about a term; the lexical index provides it. */
-export interface TermStats {
-  idf(term: string): number;
-  documentFrequency(term: string): number;
-  /** The idf of a term in no document. */
-  readonly maxIdf: number;
-}
+export type { TermStats } from '../store/corpus.js';
 
 // Frame words, written as words and stemmed once. They are a linguistic list, like stopwords, not
 // a tuned one: answer shapes, relations, generic people and quantities, question verbs.

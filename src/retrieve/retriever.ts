@@ -1,13 +1,12 @@
-// Hybrid retrieval: dense search in the HNSW index plus BM25 over the same chunks, fused by
+// Hybrid retrieval: dense search in the vector index plus BM25 over the same chunks, fused by
 // reciprocal rank, grouped by paper with at most a couple of passages each so one paper cannot
 // fill every slot. Filters are applied inside both searches.
 import type { Chunk, Paper } from '../types.js';
-import type { StoredIndex } from '../store/index-store.js';
+import type { Corpus } from '../store/corpus.js';
+import type { SearchFilters } from '../store/filters.js';
+import type { VectorIndex } from '../store/vector-index.js';
 import type { TransformersEmbeddings } from '../embeddings/transformers-embeddings.js';
-import { compileFilters, isEmptyFilter, type SearchFilters } from './filters.js';
 import { fuseRankings, RRF_K } from './fuse-rankings.js';
-import { LexicalIndex } from './lexical-index.js';
-import { topK } from './top-k.js';
 
 export type RetrievalMode = 'fused' | 'dense' | 'lexical';
 
@@ -37,12 +36,6 @@ export interface RetrieveOptions {
   denseWeight?: number;
 }
 
-/**
- * A filter that leaves few chunks is answered by an exact scan of those (exact, and faster than a
- * graph walk that must skip most nodes); a loose one by the HNSW walk with the filter applied inside.
- */
-const EXACT_SCAN_MAX_ROWS = 2_000;
-const EXACT_SCAN_MAX_SHARE = 0.1;
 const QUERY_CACHE_SIZE = 512;
 /**
  * Weight of the dense ranking in the fusion when none is configured. Plain RRF (1) for real
@@ -54,39 +47,21 @@ export function defaultDenseWeight(modelId: string): number {
 }
 
 export class Retriever {
-  readonly papers: Map<string, Paper>;
-  readonly chunks: Chunk[];
-  private readonly lexical: LexicalIndex;
-  private readonly dims: number;
-  /** The paper of each chunk row, so filters cost one array read per row. */
-  private readonly rowPaper: Paper[];
-  private readonly rowIndex: Map<string, number>;
   private readonly queryCache = new Map<string, Float32Array>();
-
   private readonly denseWeight: number;
 
   constructor(
-    private readonly index: StoredIndex,
+    readonly corpus: Corpus,
+    private readonly vectors: VectorIndex,
     private readonly embeddings: Pick<TransformersEmbeddings, 'embedRaw' | 'queryPrefix'>,
     options: { denseWeight?: number } = {},
   ) {
-    this.denseWeight = options.denseWeight ?? defaultDenseWeight(index.manifest.embedding.modelId);
-    this.papers = new Map(index.papers.map((p) => [p.id, p]));
-    this.chunks = index.chunks;
-    this.dims = index.manifest.embedding.dims;
-    this.lexical = new LexicalIndex(index.chunks);
-    this.rowPaper = index.chunks.map((c) => this.papers.get(c.paperId)!);
-    this.rowIndex = new Map(index.chunks.map((c, i) => [c.id, i]));
+    this.denseWeight = options.denseWeight ?? defaultDenseWeight(corpus.manifest.embedding.modelId);
   }
 
   /** The embedding model the index was built with. */
   get modelId(): string {
-    return this.index.manifest.embedding.modelId;
-  }
-
-  /** Corpus statistics of terms, for reading questions (which words are rare, which unknown). */
-  get termStats(): { idf(term: string): number; documentFrequency(term: string): number; maxIdf: number } {
-    return this.lexical;
+    return this.corpus.manifest.embedding.modelId;
   }
 
   async embedQuery(query: string): Promise<Float32Array> {
@@ -100,65 +75,15 @@ export class Retriever {
     return v;
   }
 
-  private async denseRanking(query: string, n: number, allowed: Uint8Array | null, allowedCount: number): Promise<Array<[number, number]>> {
-    if (this.chunks.length === 0) return [];
-    const q = await this.embedQuery(query);
-    if (allowed && (allowedCount <= EXACT_SCAN_MAX_ROWS || allowedCount <= EXACT_SCAN_MAX_SHARE * this.chunks.length)) {
-      const rows: number[] = [];
-      for (let r = 0; r < allowed.length; r++) if (allowed[r]) rows.push(r);
-      return this.exactScan(q, n, rows);
-    }
-    const k = Math.min(n, allowed ? allowedCount : this.chunks.length);
-    const filter = allowed ? (doc: { metadata: Record<string, unknown> }) => allowed[this.rowOf(doc.metadata.chunkId as string)] === 1 : undefined;
-    const results = await this.index.store.similaritySearchVectorWithScore(Array.from(q), k, filter);
-    return results.map(([doc, distance]) => [this.rowOf(doc.metadata.chunkId as string), 1 - distance]);
-  }
-
-  private rowOf(chunkId: string): number {
-    return this.rowIndex.get(chunkId) ?? -1;
-  }
-
-  /** Cosine (dot product of unit vectors) against the given rows (all rows when null), top n. */
-  exactScan(q: Float32Array, n: number, rows: Iterable<number> | null): Array<[number, number]> {
-    const v = this.index.vectors;
-    const d = this.dims;
-    const dot = (row: number) => {
-      let s = 0;
-      const off = row * d;
-      for (let j = 0; j < d; j++) s += q[j] * v[off + j];
-      return s;
-    };
-    return topK(rows ?? this.chunks.keys(), dot, n);
-  }
-
   /**
    * The k most relevant papers for a query, each with its best passages.
    * @example const [top] = await retriever.retrieve('peer support and stigma', { k: 5 });
    */
   async retrieve(query: string, options: RetrieveOptions = {}): Promise<RetrievedPaper[]> {
     const k = options.k ?? 6;
-    const allowed = this.allowedRows(options.filters);
-    if (allowed?.count === 0) return [];
-    const ranked = await this.rankChunks(query, Math.max(50, k * 8), options.mode ?? 'fused', options.denseWeight ?? this.denseWeight, allowed);
+    if (this.corpus.rowMask(options.filters)?.count === 0) return [];
+    const ranked = await this.rankChunks(query, Math.max(50, k * 8), options.mode ?? 'fused', options.denseWeight ?? this.denseWeight, options.filters);
     return this.groupByPaper(ranked, options.passagesPerPaper ?? 2).slice(0, k);
-  }
-
-  /** A 0/1 mask of the chunk rows whose paper passes the filters; null when there are none. */
-  private allowedRows(filters: SearchFilters | undefined): { mask: Uint8Array; count: number } | null {
-    if (isEmptyFilter(filters)) return null;
-    const keep = compileFilters(filters);
-    const verdict = new Map<Paper, boolean>();
-    const mask = new Uint8Array(this.chunks.length);
-    let count = 0;
-    this.rowPaper.forEach((paper, row) => {
-      let ok = verdict.get(paper);
-      if (ok === undefined) verdict.set(paper, (ok = keep(paper)));
-      if (ok) {
-        mask[row] = 1;
-        count++;
-      }
-    });
-    return { mask, count };
   }
 
   /** Dense and BM25 rankings of chunk rows, fused by reciprocal rank; scores scaled so 1 = top of all. */
@@ -167,21 +92,22 @@ export class Retriever {
     candidates: number,
     mode: RetrievalMode,
     denseWeight: number,
-    allowed: { mask: Uint8Array; count: number } | null,
+    filters: SearchFilters | undefined,
   ): Promise<Array<{ row: number; score: number; dense?: number; lexical?: number }>> {
     const rankings: number[][] = [];
     const weights: number[] = [];
     let denseScore = new Map<number, number>();
     const lexicalScore = new Map<number, number>();
     if (mode !== 'lexical') {
-      const dense = await this.denseRanking(query, candidates, allowed?.mask ?? null, allowed?.count ?? 0);
-      denseScore = new Map(dense);
-      rankings.push(dense.map(([row]) => row));
+      const dense = this.corpus.chunkCount ? await this.vectors.search(await this.embedQuery(query), candidates, filters) : [];
+      denseScore = new Map(dense.map((h) => [h.row, h.similarity]));
+      rankings.push(dense.map((h) => h.row));
       weights.push(mode === 'dense' ? 1 : denseWeight);
     }
     if (mode !== 'dense') {
-      const hits = this.lexical.query(query, candidates, allowed?.mask);
-      const bound = this.lexical.scoreBound(query);
+      const lexical = this.corpus.lexical;
+      const hits = lexical.query(query, candidates, this.corpus.rowMask(filters)?.mask);
+      const bound = lexical.scoreBound(query);
       for (const h of hits) lexicalScore.set(h.row, bound > 0 ? h.score / bound : 0);
       rankings.push(hits.map((h) => h.row));
       weights.push(1);
@@ -194,13 +120,13 @@ export class Retriever {
   private groupByPaper(ranked: Array<{ row: number; score: number; dense?: number; lexical?: number }>, perPaper: number): RetrievedPaper[] {
     const byPaper = new Map<string, RetrievedPaper>();
     for (const { row, score, dense, lexical } of ranked) {
-      const paper = this.rowPaper[row];
+      const paper = this.corpus.paperOfRow(row);
       let entry = byPaper.get(paper.id);
       if (!entry) {
         entry = { paper, score: 0, passages: [] };
         byPaper.set(paper.id, entry);
       }
-      if (entry.passages.length < perPaper) entry.passages.push({ chunk: this.chunks[row], row, score, dense, lexical });
+      if (entry.passages.length < perPaper) entry.passages.push({ chunk: this.corpus.chunk(row), row, score, dense, lexical });
     }
     // A paper's score is its best passage, nudged up when a second passage also matched.
     for (const entry of byPaper.values()) {

@@ -1,6 +1,7 @@
-// Search filters, compiled once per request into a predicate on papers. They are applied inside
-// retrieval (dense and lexical), never to a list already cut to k.
-import type { Paper } from '../types.js';
+// Search filters are data (so any vector store can translate them into its own filter language),
+// compiled once per request into a predicate on papers. They are applied inside retrieval, dense
+// and lexical, never to a list already cut to k.
+import type { Paper, StudyDesign } from '../types.js';
 
 export interface SearchFilters {
   yearFrom?: number;
@@ -8,13 +9,15 @@ export interface SearchFilters {
   /** Matches when any author's name contains this text (case- and accent-insensitive). */
   authors?: string;
   venue?: string;
+  /** The study design ingest read from the abstract ("randomised controlled trial", "qualitative"…). */
+  design?: StudyDesign;
   paperIds?: string[];
 }
 
 const fold = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 
 export function isEmptyFilter(f: SearchFilters | undefined): boolean {
-  return !f || (f.yearFrom === undefined && f.yearTo === undefined && !f.authors && !f.venue && !f.paperIds?.length);
+  return !f || (f.yearFrom === undefined && f.yearTo === undefined && !f.authors && !f.venue && !f.design && !f.paperIds?.length);
 }
 
 /** @example compileFilters({ yearFrom: 2015 })(paper2012) // false */
@@ -28,8 +31,14 @@ export function compileFilters(f: SearchFilters | undefined): (paper: Paper) => 
     if (f.yearFrom !== undefined && (p.year === null || p.year < f.yearFrom)) return false;
     if (f.yearTo !== undefined && (p.year === null || p.year > f.yearTo)) return false;
     if (ids && !ids.has(p.id)) return false;
+    if (f.design && p.design !== f.design) return false;
     if (venue && !(p.venue && fold(p.venue).includes(venue))) return false;
     if (author && !p.authors.some((a) => fold(`${a.given ?? ''} ${a.family}`).includes(author) || fold(`${a.family}, ${a.given ?? ''}`).includes(author))) return false;
     return true;
   };
+}
+
+/** A stable key for a filter, so the masks of one request are computed once. */
+export function filterKey(f: SearchFilters): string {
+  return JSON.stringify([f.yearFrom, f.yearTo, f.authors, f.venue, f.design, f.paperIds]);
 }

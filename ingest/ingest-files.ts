@@ -1,0 +1,143 @@
+// The ingest pipeline, top to bottom: read → parse → normalise → merge, then the store's
+// chunk → embed → index, then an atomic write. Used by the ingest CLI (which the server also runs
+// for its first build); nothing here prints unless asked to.
+import path from 'node:path';
+import type { Config } from '../src/config.js';
+import type { LoadedEmbeddings } from '../src/embeddings/load-embedding-model.js';
+import { ParseError } from '../src/errors.js';
+import { silentProgress, type Progress } from '../src/progress.js';
+import { buildIndex } from '../src/store/build-index.js';
+import { IndexLayoutError, NoIndexError, openIndex, readStoredPapers, writeIndex } from '../src/store/index-dir.js';
+import { chunkingSignature, embeddingSignature, manifestMismatches, type IndexManifest } from '../src/store/manifest.js';
+import type { Paper } from '../src/types.js';
+import { mergePapers } from './merge-papers.js';
+import { normalisePaper } from './normalise-paper.js';
+import { parseSource, type SourceFormat } from './parse-source.js';
+import { readSourceFile } from './read-source-file.js';
+
+export interface FileReport {
+  file: string;
+  format: SourceFormat | null;
+  records: number;
+  noText: number;
+  errors: ParseError[];
+}
+
+export interface BuildReport {
+  files: FileReport[];
+  /** Papers read from the files this run. */
+  ingested: number;
+  added: number;
+  updated: number;
+  skipped: number;
+  noText: number;
+  chunksEmbedded: number;
+  chunksReused: number;
+  /** Why everything was re-embedded, when it was. */
+  reembedReason: string | null;
+  warnings: string[];
+  manifest: IndexManifest;
+  buildDir: string;
+  papers: Paper[];
+}
+
+export interface BuildOptions {
+  config: Config;
+  files: string[];
+  loaded: LoadedEmbeddings;
+  /** Drop the existing index and build from these files alone. */
+  replace?: boolean;
+  progress?: Progress;
+  onPaper?: (paper: Paper, file: string) => void;
+}
+
+/** What the live build offers this run: its papers, and a vector for each chunk text it can re-use. */
+async function previousBuild(config: Config, loaded: LoadedEmbeddings): Promise<{ papers: Paper[]; manifest: IndexManifest | null; reuse?: (text: string) => Float32Array | undefined; reembedReason: string | null }> {
+  let open;
+  try {
+    open = await openIndex(config);
+  } catch (error) {
+    if (error instanceof NoIndexError) return { papers: [], manifest: null, reembedReason: null };
+    if (!(error instanceof IndexLayoutError)) throw error;
+    const stored = (await readStoredPapers(config.dataDir))!;
+    return { papers: stored.papers, manifest: stored.manifest, reembedReason: 'the index was written in an older on-disk layout' };
+  }
+  const { corpus, vectors } = open;
+  const mismatches = manifestMismatches(corpus.manifest, embeddingSignature(loaded.info), chunkingSignature(config));
+  if (mismatches.length || !vectors.vector) {
+    return { papers: [...corpus.papers], manifest: corpus.manifest, reembedReason: mismatches.length ? `the index was built differently (${mismatches.join('; ')})` : `the ${vectors.backend} backend cannot give its vectors back` };
+  }
+  const rows = new Map<string, number>();
+  corpus.chunkTexts().forEach((text, row) => rows.set(text, row));
+  const give = vectors.vector.bind(vectors);
+  return { papers: [...corpus.papers], manifest: corpus.manifest, reembedReason: null, reuse: (text) => (rows.has(text) ? give(rows.get(text)!) : undefined) };
+}
+
+/**
+ * Builds (or updates) the index in config.dataDir from `files`, atomically. With no files, it
+ * rebuilds the stored papers (after a change of model, chunking or on-disk layout).
+ * @example await ingestFiles({ config, files: ['export.ris'], loaded })
+ */
+export async function ingestFiles(options: BuildOptions): Promise<BuildReport> {
+  const { config, loaded } = options;
+  const progress = options.progress ?? silentProgress;
+  const existing = options.replace ? { papers: [], manifest: null, reembedReason: null } : await previousBuild(config, loaded);
+  const { reembedReason } = existing;
+
+  // read → parse → normalise
+  const warnings: string[] = [];
+  const fileReports: FileReport[] = [];
+  const incoming: Paper[] = [];
+  progress.start('parsing', options.files.length, 'files');
+  for (const [i, file] of options.files.entries()) {
+    const report: FileReport = { file, format: null, records: 0, noText: 0, errors: [] };
+    fileReports.push(report);
+    try {
+      const source = await readSourceFile(file);
+      warnings.push(...source.warnings);
+      const parsed = parseSource(file, source.text);
+      report.format = parsed.format;
+      report.errors.push(...parsed.errors);
+      for (const raw of parsed.papers) {
+        const { paper, warnings: w } = normalisePaper(raw, path.basename(file));
+        warnings.push(...w);
+        if (!paper.hasText && paper.authors.length === 0 && !paper.doi && !paper.pmid) {
+          report.errors.push(new ParseError(file, 'record has no title, abstract, authors or identifier', raw.line));
+          continue;
+        }
+        incoming.push(paper);
+        report.records++;
+        if (!paper.hasText) report.noText++;
+        options.onPaper?.(paper, file);
+      }
+    } catch (error) {
+      if (!(error instanceof ParseError)) throw error;
+      report.errors.push(error);
+    }
+    progress.update(i + 1);
+  }
+  progress.stop();
+
+  // merge, then chunk → embed (re-using unchanged chunks' vectors) → index → write
+  const { papers, added, updated } = mergePapers(existing.papers, incoming);
+  const sources = [...new Set([...(existing.manifest?.sources ?? []), ...options.files.map((f) => path.resolve(f))])];
+  const built = await buildIndex(papers, loaded, { config, reuse: existing.reuse, sources, progress });
+  const buildDir = await writeIndex(config.dataDir, built);
+  const manifest = built.corpus.manifest;
+
+  return {
+    files: fileReports,
+    ingested: incoming.length,
+    added,
+    updated,
+    skipped: fileReports.reduce((n, f) => n + f.errors.length, 0),
+    noText: incoming.filter((p) => !p.hasText).length,
+    chunksEmbedded: built.embedded,
+    chunksReused: built.reused,
+    reembedReason,
+    warnings,
+    manifest,
+    buildDir,
+    papers,
+  };
+}

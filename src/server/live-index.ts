@@ -1,0 +1,154 @@
+// The parts the server answers with, swapped whole when a new build appears. A request takes the
+// current parts once (`parts()`) and finishes on them, so a swap never mixes two builds inside one
+// answer, and the new build is opened completely before anyone sees it. The watcher reads the
+// one-line CURRENT pointer every INDEX_POLL_MS: cheap, and reliable where fs.watch on a renamed
+// file is not. A build the server cannot use (another embedding model) is reported, not served.
+import type { Config } from '../config.js';
+import type { LoadedEmbeddings, EmbeddingModelInfo } from '../embeddings/load-embedding-model.js';
+import { IndexNotReadyError } from '../errors.js';
+import { AnswerService } from '../answer/answer-service.js';
+import { Retriever } from '../retrieve/retriever.js';
+import type { Corpus } from '../store/corpus.js';
+import { currentBuildId, IndexLayoutError, NoIndexError, openIndex, type OpenIndex } from '../store/index-dir.js';
+import { chunkingSignature, embeddingSignature, manifestMismatches } from '../store/manifest.js';
+
+export interface ServingParts {
+  corpus: Corpus;
+  retriever: Retriever;
+  answerer: AnswerService;
+}
+
+export type ServingStatus = 'starting' | 'building' | 'ready' | 'error';
+
+export interface ServingHealth {
+  status: ServingStatus;
+  message?: string;
+  model?: EmbeddingModelInfo;
+  corpus?: Corpus;
+  /** Builds swapped in after the first one. */
+  reloads: number;
+}
+
+/** What the app needs from whatever holds the parts: the parts for a request, and the state for /api/health. */
+export interface Serving {
+  parts(): ServingParts;
+  health(): ServingHealth;
+}
+
+/** The parts for one opened build. */
+export function partsFor(config: Config, loaded: LoadedEmbeddings, index: OpenIndex): ServingParts {
+  const retriever = new Retriever(index.corpus, index.vectors, loaded.embeddings, { denseWeight: config.retrievalDenseWeight });
+  return { corpus: index.corpus, retriever, answerer: new AnswerService({ config, corpus: index.corpus, retriever }) };
+}
+
+/** Fixed parts, for a CLI or a test that opened a build itself. */
+export function fixedServing(parts: ServingParts, model?: EmbeddingModelInfo): Serving {
+  return { parts: () => parts, health: () => ({ status: 'ready', model, corpus: parts.corpus, reloads: 0 }) };
+}
+
+/** Why the live build cannot be served as it is, and so must be built or rebuilt first. */
+export type OpenOutcome = { ready: true } | { ready: false; build: 'new' | 'rebuild'; reason: string };
+
+export class LiveIndex implements Serving {
+  private current?: ServingParts;
+  private status: ServingStatus = 'starting';
+  private message?: string = 'loading the embedding model';
+  private loaded?: LoadedEmbeddings;
+  private reloads = 0;
+  private timer?: NodeJS.Timeout;
+  private checking?: Promise<OpenOutcome>;
+  /** A build id that was found unusable, so the watcher does not reopen it every tick. */
+  private refused?: string;
+
+  constructor(
+    private readonly config: Config,
+    private readonly log: (line: string) => void = console.log,
+  ) {}
+
+  parts(): ServingParts {
+    if (this.current) return this.current;
+    throw new IndexNotReadyError(
+      this.status === 'error'
+        ? `The index could not be loaded: ${this.message}`
+        : 'The index is still being built; try again in a few seconds (GET /api/health shows progress).',
+    );
+  }
+
+  health(): ServingHealth {
+    return { status: this.current ? 'ready' : this.status, message: this.message, model: this.loaded?.info, corpus: this.current?.corpus, reloads: this.reloads };
+  }
+
+  setModel(loaded: LoadedEmbeddings): void {
+    this.loaded = loaded;
+  }
+
+  /** While nothing is served yet: what is happening (building, or why it failed). */
+  report(status: Exclude<ServingStatus, 'ready'>, message: string): void {
+    this.status = status;
+    this.message = message;
+  }
+
+  /** Opens the build CURRENT names, when it is new, and swaps it in. One check at a time. */
+  check(): Promise<OpenOutcome> {
+    this.checking ??= this.openCurrent().finally(() => (this.checking = undefined));
+    return this.checking;
+  }
+
+  private async openCurrent(): Promise<OpenOutcome> {
+    const loaded = this.loaded;
+    if (!loaded) throw new Error('LiveIndex.check() before setModel()');
+    let id: string | null;
+    let index: OpenIndex | undefined;
+    for (;;) {
+      id = await currentBuildId(this.config.dataDir);
+      if (this.current && id === this.current.corpus.manifest.buildId) return { ready: true };
+      if (id && id === this.refused) return this.refuse(id, this.message ?? 'it was refused before');
+      try {
+        index = await openIndex(this.config);
+        break;
+      } catch (error) {
+        if (error instanceof NoIndexError) return this.current ? { ready: true } : { ready: false, build: 'new', reason: error.message };
+        if (error instanceof IndexLayoutError) return this.refuse(id, error.message);
+        // An ingest replaced the build while it was being read: open the one CURRENT names now.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && (await currentBuildId(this.config.dataDir)) !== id) continue;
+        throw error;
+      }
+    }
+    const mismatches = manifestMismatches(index.corpus.manifest, embeddingSignature(loaded.info), chunkingSignature(this.config));
+    if (mismatches.length) return this.refuse(id, `the index was built differently (${mismatches.join('; ')})`);
+    const first = !this.current;
+    this.current = partsFor(this.config, loaded, index);
+    this.status = 'ready';
+    this.message = undefined;
+    this.refused = undefined;
+    if (!first) this.reloads++;
+    const m = index.corpus.manifest;
+    this.log(`${first ? 'Index ready' : 'Switched to a new build'}: ${m.counts.papers} papers, ${m.counts.chunks} chunks, built ${m.builtAt}, model ${loaded.info.modelId}${loaded.info.offline ? ' (offline fallback)' : ''}, answerer ${this.current.answerer.defaultMode}.`);
+    return { ready: true };
+  }
+
+  private refuse(id: string | null, reason: string): OpenOutcome {
+    if (this.current) {
+      // Keep answering from the build in memory; say why the new one is not used.
+      this.refused = id ?? undefined;
+      this.message = `A new build was found but not used: ${reason}. Restart the server to rebuild it.`;
+      this.log(this.message);
+      return { ready: true };
+    }
+    return { ready: false, build: 'rebuild', reason };
+  }
+
+  /** Polls CURRENT and swaps in each new build; failures are logged and retried on the next tick. */
+  watch(): void {
+    if (this.config.indexPollMs <= 0 || this.timer) return;
+    this.timer = setInterval(() => {
+      this.check().catch((error) => this.log(`Could not open the new build: ${(error as Error).message}`));
+    }, this.config.indexPollMs);
+    this.timer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,73 @@
+// Papers in, an index in memory out: chunk → embed (re-using the vectors of unchanged chunks when
+// asked) → corpus tables and BM25 postings → the vector backend. Ingest writes the result with
+// writeIndex; the evaluation uses it as it is.
+import type { Config } from '../config.js';
+import type { LoadedEmbeddings } from '../embeddings/load-embedding-model.js';
+import { silentProgress, type Progress } from '../progress.js';
+import type { Paper } from '../types.js';
+import { chunkPaper } from './chunk-paper.js';
+import { Corpus } from './corpus.js';
+import { backendNamed, newBuildId, type OpenIndex } from './index-dir.js';
+import { chunkingSignature, corpusFingerprint, embeddingSignature, FORMAT_VERSION, type IndexManifest } from './manifest.js';
+
+export interface BuildIndexOptions {
+  config: Config;
+  /** The vector backend; config.vectorBackend by default. */
+  backend?: string;
+  /** A vector already computed for this chunk text, with this model, when there is one. */
+  reuse?: (text: string) => Float32Array | undefined;
+  sources?: string[];
+  progress?: Progress;
+}
+
+export interface BuiltIndex extends OpenIndex {
+  embedded: number;
+  reused: number;
+}
+
+/**
+ * @example const { corpus, vectors } = await buildIndex(papers, loaded, { config });
+ */
+export async function buildIndex(papers: Paper[], loaded: Pick<LoadedEmbeddings, 'embeddings' | 'info'>, options: BuildIndexOptions): Promise<BuiltIndex> {
+  const { config } = options;
+  const started = Date.now();
+  const progress = options.progress ?? silentProgress;
+  const chunks = papers.flatMap((p) => chunkPaper(p, config.chunking));
+  const dims = loaded.info.dims;
+
+  const vectors = new Float32Array(chunks.length * dims);
+  const missing: number[] = [];
+  chunks.forEach((c, i) => {
+    const hit = options.reuse?.(c.text);
+    if (hit) vectors.set(hit, i * dims);
+    else missing.push(i);
+  });
+  if (missing.length) {
+    progress.start('embedding', missing.length, 'chunks');
+    const embedded = await loaded.embeddings.embedRaw(
+      missing.map((i) => loaded.info.documentPrefix + chunks[i].text),
+      (done) => progress.update(done),
+    );
+    embedded.forEach((v, j) => vectors.set(v, missing[j] * dims));
+    progress.stop();
+  }
+
+  const backend = backendNamed(options.backend ?? config.vectorBackend);
+  const withText = papers.filter((p) => p.hasText).length;
+  const manifest: IndexManifest = {
+    formatVersion: FORMAT_VERSION,
+    buildId: newBuildId(),
+    builtAt: new Date().toISOString(),
+    buildMs: 0,
+    embedding: embeddingSignature(loaded.info),
+    chunking: chunkingSignature(config),
+    vectors: { backend: backend.name, m: config.hnsw.m, efConstruction: config.hnsw.efConstruction },
+    corpusFingerprint: corpusFingerprint(papers),
+    sources: options.sources ?? [],
+    counts: { papers: papers.length, papersWithText: withText, papersWithoutText: papers.length - withText, chunks: chunks.length },
+  };
+  const corpus = Corpus.fromChunks(manifest, papers, chunks);
+  const index = await backend.build(corpus, vectors, dims, config);
+  manifest.buildMs = Date.now() - started;
+  return { corpus, vectors: index, embedded: missing.length, reused: chunks.length - missing.length };
+}

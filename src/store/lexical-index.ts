@@ -1,0 +1,139 @@
+// BM25 over the same chunks the vector index holds, with the shared tokenizer so a "match" here
+// means what it means to the answerer. Postings are flat typed arrays (every term's rows, then
+// every term's counts, with offsets), which is both what makes a query fast (no result object per
+// document, only the top k kept) and what lets a saved index open without re-tokenising anything.
+import { contentTerms } from '../text/terms.js';
+import { readTables, writeTables } from './tables.js';
+import { topK } from './top-k.js';
+
+export interface LexicalHit {
+  /** Position of the chunk in the corpus's chunk table. */
+  row: number;
+  score: number;
+}
+
+/** Robertson–Spärck Jones BM25 with the usual constants. */
+const K1 = 1.2;
+const B = 0.75;
+
+interface Postings {
+  terms: string[];
+  /** Term i's postings are rows[offsets[i] .. offsets[i+1]), with counts at the same positions. */
+  offsets: Uint32Array;
+  rows: Int32Array;
+  counts: Uint16Array;
+  docLength: Uint16Array;
+}
+
+export class LexicalIndex {
+  private readonly termIds: Map<string, number>;
+  private readonly scores: Float64Array;
+  private readonly avgLength: number;
+  readonly size: number;
+
+  private constructor(private readonly postings: Postings) {
+    this.termIds = new Map(postings.terms.map((t, i) => [t, i]));
+    this.size = postings.docLength.length;
+    this.scores = new Float64Array(this.size);
+    let total = 0;
+    for (const n of postings.docLength) total += n;
+    this.avgLength = this.size ? total / this.size : 1;
+  }
+
+  /** Tokenises every chunk text: the build-time path. */
+  static fromTexts(texts: string[]): LexicalIndex {
+    const ids = new Map<string, number>();
+    const perTerm: number[][] = [];
+    const docLength = new Uint16Array(texts.length);
+    texts.forEach((text, row) => {
+      const terms = contentTerms(text);
+      docLength[row] = Math.min(terms.length, 0xffff);
+      const counts = new Map<string, number>();
+      for (const t of terms) counts.set(t, (counts.get(t) ?? 0) + 1);
+      for (const [t, n] of counts) {
+        let id = ids.get(t);
+        if (id === undefined) ids.set(t, (id = perTerm.push([]) - 1));
+        perTerm[id].push(row, n);
+      }
+    });
+    const offsets = new Uint32Array(perTerm.length + 1);
+    perTerm.forEach((p, i) => (offsets[i + 1] = offsets[i] + p.length / 2));
+    const rows = new Int32Array(offsets[perTerm.length]);
+    const counts = new Uint16Array(rows.length);
+    perTerm.forEach((p, i) => {
+      for (let j = 0, at = offsets[i]; j < p.length; j += 2, at++) {
+        rows[at] = p[j];
+        counts[at] = Math.min(p[j + 1], 0xffff);
+      }
+    });
+    return new LexicalIndex({ terms: [...ids.keys()], offsets, rows, counts, docLength });
+  }
+
+  async save(file: string): Promise<void> {
+    const { terms, ...arrays } = this.postings;
+    await writeTables(file, { terms }, arrays);
+  }
+
+  static async open(file: string): Promise<LexicalIndex> {
+    const { meta, arrays } = await readTables<{ terms: string[] }>(file);
+    return new LexicalIndex({
+      terms: meta.terms,
+      offsets: arrays.offsets as Uint32Array,
+      rows: arrays.rows as Int32Array,
+      counts: arrays.counts as Uint16Array,
+      docLength: arrays.docLength as Uint16Array,
+    });
+  }
+
+  /** Number of chunks containing a (stemmed) term. */
+  documentFrequency(term: string): number {
+    const id = this.termIds.get(term);
+    return id === undefined ? 0 : this.postings.offsets[id + 1] - this.postings.offsets[id];
+  }
+
+  /** BM25's smoothed inverse document frequency, always > 0. */
+  idf(term: string): number {
+    const df = this.documentFrequency(term);
+    return Math.log(1 + (this.size - df + 0.5) / (df + 0.5));
+  }
+
+  /** The idf of a term no chunk contains: the most a single term can weigh. */
+  get maxIdf(): number {
+    return this.idf('\u0000');
+  }
+
+  /**
+   * What a chunk of average length holding each query term once would score: the sum of the terms'
+   * idf, unknown terms included, so a passage's share of it says how much of the query it matched.
+   */
+  scoreBound(query: string): number {
+    let sum = 0;
+    for (const term of new Set(contentTerms(query))) sum += this.idf(term);
+    return sum;
+  }
+
+  /**
+   * Top `k` chunks for `query`; `allowed` (a 0/1 mask by row, when given) is applied before the cut.
+   * @example index.query('peer support stigma', 50)
+   */
+  query(query: string, k: number, allowed?: Uint8Array): LexicalHit[] {
+    const { offsets, rows, counts, docLength } = this.postings;
+    const scores = this.scores;
+    const touched: number[] = [];
+    for (const term of new Set(contentTerms(query))) {
+      const id = this.termIds.get(term);
+      if (id === undefined) continue;
+      const idf = this.idf(term);
+      for (let i = offsets[id]; i < offsets[id + 1]; i++) {
+        const row = rows[i];
+        if (allowed && !allowed[row]) continue;
+        if (scores[row] === 0) touched.push(row);
+        const tf = counts[i];
+        scores[row] += (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * docLength[row]) / this.avgLength));
+      }
+    }
+    const best = topK(touched, (row) => scores[row], k);
+    for (const row of touched) scores[row] = 0; // reset the shared accumulator for the next query
+    return best.map(([row, score]) => ({ row, score }));
+  }
+}
