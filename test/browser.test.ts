@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ingestFiles } from '../ingest/ingest-files.js';
 import { loadEmbeddingModel } from '../src/embeddings/load-embedding-model.js';
-import { ROOT, SEED, tempDir, testConfig } from './helpers.js';
+import { fixture, ROOT, SEED, tempDir, testConfig } from './helpers.js';
 import { startTestServer, type TestServer } from './server-harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -171,5 +171,13 @@ describe.skipIf(!hasChromium)('the chat page', () => {
     await page.setViewportSize({ width: 390, height: 800 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: path.join(ARTIFACTS, 'chat-phone.png') });
+  });
+
+  // Last: it adds papers to the index the other tests read.
+  it('the status line follows a new build ingested while the page is open', async () => {
+    await page.goto(`${server.url}/?statusPoll=300`);
+    await page.getByTestId('status').filter({ hasText: '10 papers' }).waitFor();
+    await ingestFiles({ config: server.config, files: [fixture('sample.ris')], loaded: await loadEmbeddingModel(server.config) });
+    await page.getByTestId('status').filter({ hasText: /12 papers \(10 with text\).*index updated just now/ }).waitFor({ timeout: 10_000 });
   });
 });

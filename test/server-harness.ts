@@ -29,6 +29,7 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
   live.setModel(loaded);
   const opened = await live.check();
   if (!opened.ready) throw new Error(`test index not usable: ${opened.reason}`);
+  live.watch();
   const app = createApp({ config, serving: live });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));

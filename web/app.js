@@ -72,6 +72,9 @@ async function streamEvents(path, body, onEvent) {
 
 // ---------------------------------------------------------------- status
 
+// The status line follows the server: while the index builds it polls quickly; once ready it keeps
+// polling slowly, so a new build (an ingest while the page is open) shows up without a reload.
+let shownBuild = null;
 async function loadStatus() {
   try {
     const h = await api('/api/health');
@@ -81,8 +84,11 @@ async function loadStatus() {
       return;
     }
     const model = h.embedding ? h.embedding.model : 'unknown model';
+    const updated = shownBuild !== null && shownBuild !== h.buildId ? ' · index updated just now' : '';
+    shownBuild = h.buildId;
     $('[data-testid=status]').textContent =
-      `${h.papers} papers (${h.papersWithText} with text) · ${h.chunks} passages · embeddings: ${model}${h.embedding?.offline ? ' (offline fallback)' : ''} · answers: ${h.answerer === 'llm' ? `LLM (${h.llmModel})` : 'extractive'}`;
+      `${h.papers} papers (${h.papersWithText} with text) · ${h.chunks} passages · embeddings: ${model}${h.embedding?.offline ? ' (offline fallback)' : ''} · answers: ${h.answerer === 'llm' ? `LLM (${h.llmModel})` : 'extractive'}${updated}`;
+    $('[data-testid=status]').title = h.builtAt ? `Index built ${new Date(h.builtAt).toLocaleString()}` : '';
     const notice = $('[data-testid=model-notice]');
     if (h.embedding?.offline) {
       notice.hidden = false;
@@ -91,11 +97,13 @@ async function loadStatus() {
           ? 'Using the built-in offline embedding model: retrieval is close to keyword matching.'
           : `The embedding model ${h.embedding.wanted} is not available (${h.embedding.fallbackReason}); using the built-in offline model, so retrieval is close to keyword matching. Run "npm run fetch-model" with internet access to fix this.`;
     }
+    setTimeout(loadStatus, STATUS_POLL_MS);
   } catch (error) {
     $('[data-testid=status]').textContent = `Cannot reach the server: ${error.message}`;
     setTimeout(loadStatus, 3000);
   }
 }
+const STATUS_POLL_MS = Number(new URLSearchParams(location.search).get('statusPoll')) || 10_000;
 
 // ---------------------------------------------------------------- filters
 

@@ -1,0 +1,85 @@
+// A real server process and a real ingest process on 127.0.0.1: the server builds its first index
+// by running the ingest command, and picks up a later ingest within a few seconds, under a small
+// concurrent load, without one failed request and without mixing two builds in one answer.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fixture, ROOT, tempDir } from './helpers.js';
+
+const tmp = tempDir();
+const env = { ...process.env, DATA_DIR: tmp.dir, EMBEDDING_MODEL: 'offline', PORT: '0', INDEX_POLL_MS: '250' };
+let server: ChildProcess | undefined;
+afterAll(() => {
+  server?.kill();
+  tmp.cleanup();
+});
+
+function run(script: string, args: string[] = []): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], { cwd: ROOT, env });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('a running server and an ingest', () => {
+  it('builds the first index with the ingest command, then swaps in a new build under load', async () => {
+    server = run('src/server/main.ts');
+    let log = '';
+    server.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+    server.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    const port = await until('the port', async () => log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/)?.[1]);
+    const url = `http://127.0.0.1:${port}`;
+    const health = () => fetch(`${url}/api/health`).then((r) => r.json());
+
+    // While the first build runs, the API says so rather than failing.
+    const first = await until('the first build', async () => {
+      const h = await health();
+      return h.status === 'ready' ? h : undefined;
+    });
+    expect(log).toMatch(/No index yet: building one from .*seed-abstracts\.txt/);
+    expect(first).toMatchObject({ papers: 9, reloads: 0 });
+
+    // A small concurrent load for the whole swap: every request must succeed.
+    const question = 'Did peer support reduce self-stigma?';
+    const answers: Array<{ status: number; papers: number; cited: string[] }> = [];
+    let loading = true;
+    const worker = async () => {
+      while (loading) {
+        const res = await fetch(`${url}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question }) });
+        const body = await res.json();
+        answers.push({ status: res.status, papers: body.papers?.length ?? -1, cited: (body.citations ?? []).map((c: { paperId: string }) => c.paperId) });
+      }
+    };
+    const workers = Array.from({ length: 4 }, worker);
+
+    const ingest = run('ingest/cli.ts', ['--quiet', fixture('sample.ris'), fixture('sample.nbib')]);
+    const code = await new Promise<number | null>((resolve) => ingest.on('exit', resolve));
+    expect(code).toBe(0);
+    const ingestDone = Date.now();
+    const swapped = await until('the swap', async () => {
+      const h = await health();
+      return h.reloads === 1 ? h : undefined;
+    }, 10_000);
+    const swapSeconds = (Date.now() - ingestDone) / 1000;
+    expect(swapSeconds).toBeLessThan(5);
+    expect(swapped.papers).toBe(13);
+    expect(swapped.buildId).not.toBe(first.buildId);
+    await new Promise((r) => setTimeout(r, 500)); // keep the load on after the swap
+    loading = false;
+    await Promise.all(workers);
+
+    expect(answers.length).toBeGreaterThan(20);
+    expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+    // The new papers are searchable: a question only a newly ingested paper answers.
+    const res = await fetch(`${url}/api/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'peer support workers in acute psychiatric wards', k: 1 }) });
+    expect((await res.json()).results[0].paperId).toBe('doi:10.5555/jpmhn.2019.0112');
+    expect(log).toMatch(/Switched to a new build: 13 papers/);
+  }, 120_000);
+});
