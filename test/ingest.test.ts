@@ -41,7 +41,7 @@ describe('building the index', () => {
     expect(manifest.corpusFingerprint).toMatch(/^[0-9a-f]{16}$/);
     expect(manifest).toMatchObject({ formatVersion: 2, vectors: { backend: 'hnsw' } });
     const build = path.join(dataDir, 'index', 'builds', manifest.buildId);
-    expect(readdirSync(build).sort()).toEqual(['chunks.bin', 'lexical.bin', 'manifest.json', 'papers.json', 'vectors']);
+    expect(readdirSync(build).sort()).toEqual(['chunks.bin', 'lexical.bin', 'manifest.json', 'papers.bin', 'papers.jsonl', 'vectors']);
     expect(readdirSync(path.join(build, 'vectors'))).toEqual(['hnsw.index']);
   });
 

@@ -1,8 +1,9 @@
 // Any OpenAI-compatible chat endpoint (Ollama, llama.cpp server, vLLM, OpenAI) through
 // @langchain/openai. Timeouts and retries with backoff come from the OpenAI client; an overall
-// deadline also covers a stream that stalls after its first bytes.
-import { ChatOpenAI } from '@langchain/openai';
-import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
+// deadline also covers a stream that stalls after its first bytes. @langchain/openai loads on the
+// first call, not at start-up, and turns go as [role, text] pairs rather than message classes:
+// @langchain/openai and @langchain/core/messages take longer to import than the rest of the server.
+import type { ChatOpenAI } from '@langchain/openai';
 import { LlmError } from '../errors.js';
 
 export interface LlmSettings {
@@ -19,19 +20,20 @@ export interface ChatTurn {
 }
 
 export class LlmClient {
-  private readonly chat: ChatOpenAI;
+  private chatPromise?: Promise<ChatOpenAI>;
   readonly model: string;
 
   constructor(private readonly settings: LlmSettings) {
     this.model = settings.model;
-    this.chat = new ChatOpenAI({
-      model: settings.model,
-      apiKey: settings.apiKey ?? 'not-needed',
-      temperature: 0,
-      timeout: settings.timeoutMs,
-      maxRetries: settings.maxRetries,
-      configuration: { baseURL: settings.baseUrl },
-    });
+  }
+
+  private chat(): Promise<ChatOpenAI> {
+    const s = this.settings;
+    this.chatPromise ??= import('@langchain/openai').then(
+      ({ ChatOpenAI }) =>
+        new ChatOpenAI({ model: s.model, apiKey: s.apiKey ?? 'not-needed', temperature: 0, timeout: s.timeoutMs, maxRetries: s.maxRetries, configuration: { baseURL: s.baseUrl } }),
+    );
+    return this.chatPromise;
   }
 
   private deadline(): AbortSignal {
@@ -39,14 +41,14 @@ export class LlmClient {
     return AbortSignal.timeout(this.settings.timeoutMs * (this.settings.maxRetries + 1) + 1000 * this.settings.maxRetries);
   }
 
-  private static messages(turns: ChatTurn[]): BaseMessage[] {
-    return turns.map((t) => (t.role === 'system' ? new SystemMessage(t.content) : t.role === 'assistant' ? new AIMessage(t.content) : new HumanMessage(t.content)));
+  private static messages(turns: ChatTurn[]): Array<['system' | 'ai' | 'human', string]> {
+    return turns.map((t) => [t.role === 'system' ? 'system' : t.role === 'assistant' ? 'ai' : 'human', t.content]);
   }
 
   /** One reply as text. */
   async complete(turns: ChatTurn[]): Promise<string> {
     try {
-      const reply = await this.chat.invoke(LlmClient.messages(turns), { signal: this.deadline() });
+      const reply = await (await this.chat()).invoke(LlmClient.messages(turns), { signal: this.deadline() });
       return typeof reply.content === 'string' ? reply.content : reply.content.map((c) => ('text' in c ? c.text : '')).join('');
     } catch (error) {
       throw new LlmError(`The language model at ${this.settings.baseUrl} failed: ${(error as Error).message}`);
@@ -57,7 +59,7 @@ export class LlmClient {
   async stream(turns: ChatTurn[], onToken: (text: string) => void): Promise<string> {
     let text = '';
     try {
-      const stream = await this.chat.stream(LlmClient.messages(turns), { signal: this.deadline() });
+      const stream = await (await this.chat()).stream(LlmClient.messages(turns), { signal: this.deadline() });
       for await (const chunk of stream) {
         const delta = typeof chunk.content === 'string' ? chunk.content : '';
         if (delta) {

@@ -53,6 +53,7 @@ export class LiveIndex implements Serving {
   private current?: ServingParts;
   private status: ServingStatus = 'starting';
   private message?: string = 'loading the embedding model';
+  private model?: Promise<LoadedEmbeddings>;
   private loaded?: LoadedEmbeddings;
   private reloads = 0;
   private timer?: NodeJS.Timeout;
@@ -78,8 +79,11 @@ export class LiveIndex implements Serving {
     return { status: this.current ? 'ready' : this.status, message: this.message, model: this.loaded?.info, corpus: this.current?.corpus, reloads: this.reloads };
   }
 
-  setModel(loaded: LoadedEmbeddings): void {
-    this.loaded = loaded;
+  /** The embedding model, or the promise of it: the first build is opened while the model loads. */
+  setModel(model: LoadedEmbeddings | Promise<LoadedEmbeddings>): void {
+    this.model = Promise.resolve(model).then((loaded) => (this.loaded = loaded));
+    // A failure surfaces where the model is awaited (check()); until then it is not "unhandled".
+    this.model.catch(() => {});
   }
 
   /** While nothing is served yet: what is happening (building, or why it failed). */
@@ -95,8 +99,7 @@ export class LiveIndex implements Serving {
   }
 
   private async openCurrent(): Promise<OpenOutcome> {
-    const loaded = this.loaded;
-    if (!loaded) throw new Error('LiveIndex.check() before setModel()');
+    if (!this.model) throw new Error('LiveIndex.check() before setModel()');
     let id: string | null;
     let index: OpenIndex | undefined;
     for (;;) {
@@ -114,6 +117,7 @@ export class LiveIndex implements Serving {
         throw error;
       }
     }
+    const loaded = await this.model;
     const mismatches = manifestMismatches(index.corpus.manifest, embeddingSignature(loaded.info), chunkingSignature(this.config));
     if (mismatches.length) return this.refuse(id, `the index was built differently (${mismatches.join('; ')})`);
     const first = !this.current;

@@ -30,8 +30,8 @@ const server = serve({ fetch: app.fetch, hostname: config.host, port: config.por
 });
 
 async function open(config: Config): Promise<void> {
-  live.setModel(await loadEmbeddingModel(config));
-  live.report('starting', 'opening the index');
+  live.setModel(loadEmbeddingModel(config));
+  live.report('starting', 'loading the embedding model and opening the index');
   const outcome = await live.check();
   if (!outcome.ready) {
     if (outcome.build === 'new' && !existsSync(config.corpusPath)) {

@@ -2,13 +2,13 @@
 // offsets into the papers' text, so no chunk text is stored twice), BM25 postings and idf, papers
 // by id, and filter masks over chunk rows. Built once by buildIndex or opened from a build folder;
 // never changed afterwards (a new build is a new Corpus, swapped in whole).
-import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Chunk, Paper, SentenceSpan } from '../types.js';
 import { displayName } from '../text/author-names.js';
 import { chunkText } from './chunk-paper.js';
 import { compileFilters, filterKey, isEmptyFilter, type SearchFilters } from './filters.js';
 import { LexicalIndex } from './lexical-index.js';
+import { PaperTable } from './paper-table.js';
 import type { IndexManifest } from './manifest.js';
 import { readTables, writeTables } from './tables.js';
 
@@ -34,7 +34,7 @@ interface ChunkTable {
   spans: Uint32Array;
 }
 
-const FILES = { papers: 'papers.json', chunks: 'chunks.bin', lexical: 'lexical.bin' };
+const FILES = { chunks: 'chunks.bin', lexical: 'lexical.bin' };
 const MASK_CACHE = 8;
 const fold = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 
@@ -47,14 +47,14 @@ export class Corpus {
 
   private constructor(
     readonly manifest: IndexManifest,
-    readonly papers: readonly Paper[],
+    private readonly paperTable: PaperTable,
     private readonly table: ChunkTable,
     readonly lexical: LexicalIndex,
   ) {
-    papers.forEach((p, i) => this.rowById.set(p.id, i));
-    this.paperChunks = new Uint32Array(papers.length + 1);
+    paperTable.ids.forEach((id, i) => this.rowById.set(id, i));
+    this.paperChunks = new Uint32Array(paperTable.count + 1);
     for (const row of table.paperRow) this.paperChunks[row + 1]++;
-    for (let i = 0; i < papers.length; i++) this.paperChunks[i + 1] += this.paperChunks[i];
+    for (let i = 0; i < paperTable.count; i++) this.paperChunks[i + 1] += this.paperChunks[i];
   }
 
   /** The build-time path: chunks in paper order, as chunkPaper made them. */
@@ -78,29 +78,38 @@ export class Corpus {
       table.spanStart[r + 1] = table.spanStart[r] + c.sentences.length;
       c.sentences.forEach((s, j) => table.spans.set([s.start, s.end], 2 * (table.spanStart[r] + j)));
     });
-    return new Corpus(manifest, papers, table, LexicalIndex.fromTexts(chunks.map((c) => c.text)));
+    return new Corpus(manifest, PaperTable.fromPapers(papers), table, LexicalIndex.fromTexts(chunks.map((c) => c.text)));
   }
 
   static async open(dir: string, manifest: IndexManifest): Promise<Corpus> {
     const [papers, chunks, lexical] = await Promise.all([
-      readFile(path.join(dir, FILES.papers), 'utf8').then((s) => JSON.parse(s) as Paper[]),
+      PaperTable.open(dir),
       readTables(path.join(dir, FILES.chunks)),
       LexicalIndex.open(path.join(dir, FILES.lexical)),
     ]);
     const a = chunks.arrays;
     const table = { paperRow: a.paperRow, ordinal: a.ordinal, spanStart: a.spanStart, spans: a.spans } as ChunkTable;
-    if (table.paperRow.length !== manifest.counts.chunks || papers.length !== manifest.counts.papers) {
-      throw new Error(`the build in ${dir} does not match its manifest (${papers.length} papers, ${table.paperRow.length} chunks)`);
+    if (table.paperRow.length !== manifest.counts.chunks || papers.count !== manifest.counts.papers) {
+      throw new Error(`the build in ${dir} does not match its manifest (${papers.count} papers, ${table.paperRow.length} chunks)`);
     }
     return new Corpus(manifest, papers, table, lexical);
   }
 
   async save(dir: string): Promise<void> {
     await Promise.all([
-      writeFile(path.join(dir, FILES.papers), JSON.stringify(this.papers)),
+      this.paperTable.save(dir),
       writeTables(path.join(dir, FILES.chunks), {}, { ...this.table }),
       this.lexical.save(path.join(dir, FILES.lexical)),
     ]);
+  }
+
+  /** Every paper, as objects (parsed on first use: a query needs only the papers it retrieves). */
+  get papers(): readonly Paper[] {
+    return this.paperTable.all();
+  }
+
+  get paperCount(): number {
+    return this.paperTable.count;
   }
 
   get chunkCount(): number {
@@ -113,11 +122,11 @@ export class Corpus {
 
   paper(id: string): Paper | undefined {
     const row = this.rowById.get(id);
-    return row === undefined ? undefined : this.papers[row];
+    return row === undefined ? undefined : this.paperTable.at(row);
   }
 
   paperOfRow(row: number): Paper {
-    return this.papers[this.table.paperRow[row]];
+    return this.paperTable.at(this.table.paperRow[row]);
   }
 
   /** The chunk at a row, made from the paper's text on demand. */
@@ -148,8 +157,7 @@ export class Corpus {
     const key = filterKey(filters);
     let m = this.masks.get(key);
     if (!m) {
-      const keep = compileFilters(filters);
-      const verdicts = Uint8Array.from(this.papers, (p) => (keep(p) ? 1 : 0));
+      const verdicts = this.paperVerdicts(filters);
       const mask = new Uint8Array(this.chunkCount);
       let count = 0;
       this.table.paperRow.forEach((paper, row) => (count += mask[row] = verdicts[paper]));
@@ -158,6 +166,27 @@ export class Corpus {
       this.masks.set(key, m);
     }
     return m;
+  }
+
+  /** 1 for each paper that passes; ids and years are read from the tables, other fields from the papers. */
+  private paperVerdicts(f: SearchFilters): Uint8Array {
+    const n = this.paperTable.count;
+    if (f.authors || f.venue || f.design) {
+      const keep = compileFilters(f);
+      return Uint8Array.from({ length: n }, (_, row) => (keep(this.paperTable.at(row)) ? 1 : 0));
+    }
+    const ids = f.paperIds?.length ? new Set(f.paperIds) : null;
+    const verdicts = new Uint8Array(n);
+    for (let row = 0; row < n; row++) {
+      if (ids && !ids.has(this.paperTable.ids[row])) continue;
+      const year = this.paperTable.year(row);
+      // A paper with no year cannot be shown to fall inside a year range.
+      if ((f.yearFrom !== undefined || f.yearTo !== undefined) && year === null) continue;
+      if (f.yearFrom !== undefined && year! < f.yearFrom) continue;
+      if (f.yearTo !== undefined && year! > f.yearTo) continue;
+      verdicts[row] = 1;
+    }
+    return verdicts;
   }
 
   /** The paper browser: papers passing the filters whose text contains `text`, newest first. */

