@@ -12,19 +12,22 @@ export interface Section {
   end: number;
 }
 
-export type StudyDesign =
-  | 'randomised controlled trial'
-  | 'systematic review'
-  | 'meta-analysis'
-  | 'scoping review'
-  | 'review'
-  | 'mixed methods'
-  | 'qualitative'
-  | 'cohort'
-  | 'cross-sectional survey'
-  | 'survey'
-  | 'case study'
-  | 'longitudinal';
+/** The study designs ingest reads from an abstract's own words (ingest/extract-study-facts.ts). */
+export const STUDY_DESIGNS = [
+  'randomised controlled trial',
+  'systematic review',
+  'meta-analysis',
+  'scoping review',
+  'review',
+  'mixed methods',
+  'qualitative',
+  'cohort',
+  'cross-sectional survey',
+  'survey',
+  'case study',
+  'longitudinal',
+] as const;
+export type StudyDesign = (typeof STUDY_DESIGNS)[number];
 
 /** What a parser returns: only what the source said, nothing derived. */
 export interface RawPaper {

@@ -69,6 +69,20 @@ describe('POST /api/ask (extractive)', () => {
     expect(none).toMatchObject({ answerable: false, citations: [] });
   });
 
+  it('filters /api/search by study design, and rejects a design it does not know', async () => {
+    const designs = new Set(server.parts().corpus.papers.map((p) => p.design).filter(Boolean));
+    expect(designs.size).toBeGreaterThan(0);
+    for (const design of designs) {
+      const res = await server.post('/api/search', { query: 'peer support', k: 10, filters: { design } });
+      const { results } = await res.json();
+      expect(results.length).toBeGreaterThan(0);
+      for (const r of results) expect(server.parts().corpus.paper(r.paperId)!.design).toBe(design);
+    }
+    const bad = await server.post('/api/search', { query: 'peer support', filters: { design: 'astrology' } });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.message).toMatch(/filters\.design/);
+  });
+
   it('refuses a question the abstracts do not address, listing the closest papers separately', async () => {
     const result = await ask({ question: 'What is the boiling point of mercury at sea level?' });
     expect(result.answerable).toBe(false);

@@ -4,7 +4,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixture, ROOT, tempDir } from './helpers.js';
+import { ingestFiles } from '../ingest/ingest-files.js';
+import { loadEmbeddingModel } from '../src/embeddings/load-embedding-model.js';
+import { LiveIndex } from '../src/server/live-index.js';
+import { fixture, ROOT, SEED, tempDir, testConfig } from './helpers.js';
 
 const tmp = tempDir();
 const env = { ...process.env, DATA_DIR: tmp.dir, EMBEDDING_MODEL: 'offline', PORT: '0', INDEX_POLL_MS: '250' };
@@ -82,4 +85,49 @@ describe('a running server and an ingest', () => {
     expect((await res.json()).results[0].paperId).toBe('doi:10.5555/jpmhn.2019.0112');
     expect(log).toMatch(/Switched to a new build: 13 papers/);
   }, 120_000);
+});
+
+describe('the live index, in process', () => {
+  it('lets parts taken before a swap finish on the old build, whose folder is gone by then', async () => {
+    const d = tempDir();
+    const config = testConfig(d.dir);
+    const loaded = await loadEmbeddingModel(config);
+    await ingestFiles({ config, files: [SEED], loaded });
+    const live = new LiveIndex(config, () => {});
+    live.setModel(loaded);
+    expect(await live.check()).toEqual({ ready: true });
+    const before = live.parts();
+    await ingestFiles({ config, files: [fixture('sample.ris')], loaded });
+    expect(await live.check()).toEqual({ ready: true });
+    const after = live.parts();
+    expect(after.corpus.manifest.buildId).not.toBe(before.corpus.manifest.buildId);
+    expect(live.health().reloads).toBe(1);
+    // The old build's folder was removed by the ingest; what was taken from it still answers, whole.
+    const old = await before.answerer.ask({ question: 'What did patients say about residential alternatives to hospital?' });
+    expect(old.answerable).toBe(true);
+    for (const c of old.citations) expect(before.corpus.paper(c.paperId)).toBeDefined();
+    expect(before.corpus.paperCount).toBe(9);
+    expect(after.corpus.paperCount).toBe(11);
+    d.cleanup();
+  });
+
+  it('keeps serving its build when a new one was made with another chunking, and says so once', async () => {
+    const d = tempDir();
+    const config = testConfig(d.dir);
+    const loaded = await loadEmbeddingModel(config);
+    await ingestFiles({ config, files: [SEED], loaded });
+    const logs: string[] = [];
+    const live = new LiveIndex(config, (l) => logs.push(l));
+    live.setModel(loaded);
+    await live.check();
+    const serving = live.parts().corpus.manifest.buildId;
+    const other = testConfig(d.dir, { CHUNK_SENTENCES: '2', CHUNK_OVERLAP: '0' });
+    await ingestFiles({ config: other, files: [], loaded });
+    await live.check();
+    await live.check();
+    expect(live.parts().corpus.manifest.buildId).toBe(serving);
+    expect(live.health()).toMatchObject({ status: 'ready', reloads: 0, message: expect.stringMatching(/new build was found but not used: the index was built differently \(chunking/) });
+    expect(logs.filter((l) => l.includes('not used'))).toHaveLength(1);
+    d.cleanup();
+  });
 });

@@ -105,7 +105,7 @@ export class LiveIndex implements Serving {
     for (;;) {
       id = await currentBuildId(this.config.dataDir);
       if (this.current && id === this.current.corpus.manifest.buildId) return { ready: true };
-      if (id && id === this.refused) return this.refuse(id, this.message ?? 'it was refused before');
+      if (id && id === this.refused) return { ready: true }; // refused already, and said why
       try {
         index = await openIndex(this.config);
         break;

@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT, type Config } from '../config.js';
 
-export const INGEST_CLI = path.join(PROJECT_ROOT, 'ingest', 'cli.ts');
+// Beside this file's own kind: the TypeScript source under tsx, the compiled .js under dist/.
+export const INGEST_CLI = path.join(PROJECT_ROOT, 'ingest', import.meta.url.endsWith('.ts') ? 'cli.ts' : 'cli.js');
 
 let running: ChildProcess | undefined;
 

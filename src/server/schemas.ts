@@ -1,5 +1,6 @@
 // Request bodies, validated with zod. The same schemas feed the OpenAPI document.
 import { z } from 'zod';
+import { STUDY_DESIGNS } from '../types.js';
 
 export const filtersSchema = z
   .object({
@@ -7,6 +8,7 @@ export const filtersSchema = z
     yearTo: z.number().int().min(1000).max(3000).optional(),
     authors: z.string().max(200).optional(),
     venue: z.string().max(300).optional(),
+    design: z.enum(STUDY_DESIGNS).optional(),
     paperIds: z.array(z.string().max(300)).max(200).optional(),
   })
   .strict();
