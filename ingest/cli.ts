@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { BUNDLED_CORPUS, loadConfig } from '../src/config.js';
 import { loadEmbeddingModel } from '../src/embeddings/load-embedding-model.js';
-import { createProgress } from '../src/progress.js';
+import { createProgress, silentProgress } from '../src/progress.js';
 import { ingestFiles } from './ingest-files.js';
 import { SUPPORTED_EXTENSIONS } from './parse-source.js';
 
@@ -21,13 +21,15 @@ Options:
   --rebuild          rebuild the index from the papers it holds (no files needed): after changing
                      the embedding model or chunking, or for an index in an older on-disk layout
   --data-dir <dir>   where the index lives (default: $DATA_DIR or ./data)
-  --quiet            print only the summary
+  --no-papers        do not list each paper (progress and the summary still print)
+  --quiet            print only the summary (no paper list, no progress)
   -h, --help         show this help
 
 Re-ingesting a paper (same DOI, PMID, or title and year) updates it; it is never duplicated.
 The previous index stays intact until the new one is completely written; a running server
 switches to the new one by itself within a second or so (INDEX_POLL_MS).
-Exit status: 0 when every file and record was read, 1 when some were skipped, 2 on a usage error.
+Exit status: 0 when every file and record was read, 1 when some were skipped (the rest are in
+the index), 2 on a usage error, 3 when the ingest failed and the index was left as it was.
 
 Extensions recognised: ${SUPPORTED_EXTENSIONS.join(' ')}`;
 
@@ -42,6 +44,7 @@ async function main(): Promise<number> {
         rebuild: { type: 'boolean', default: false },
         'data-dir': { type: 'string' },
         quiet: { type: 'boolean', default: false },
+        'no-papers': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -60,7 +63,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loadConfig({ ...process.env, ...(values['data-dir'] ? { DATA_DIR: values['data-dir'] } : {}) });
-  const progress = createProgress();
+  const progress = values.quiet ? silentProgress : createProgress();
   const loaded = await loadEmbeddingModel(config, {
     onDownload: (() => {
       let shown = '';
@@ -82,7 +85,7 @@ async function main(): Promise<number> {
     loaded,
     replace: values.replace,
     progress,
-    onPaper: values.quiet
+    onPaper: values.quiet || values['no-papers']
       ? undefined
       : (paper) => {
           const facts = [paper.design, paper.sampleSize].filter(Boolean).join(', ');
@@ -98,7 +101,9 @@ async function main(): Promise<number> {
   console.log(
     [
       '',
-      `Ingested ${report.ingested} papers from ${report.files.length} file(s): ${report.added} new, ${report.updated} updated, ${report.skipped} skipped${report.noText ? `, ${report.noText} with no title or abstract (kept as bibliographic entries, not searchable)` : ''}.`,
+      report.files.length === 0
+        ? `Rebuilt the index from the ${m.counts.papers} papers it held.`
+        : `Ingested ${report.ingested} paper${report.ingested === 1 ? '' : 's'} from ${report.files.length} file${report.files.length === 1 ? '' : 's'}: ${report.added} new, ${report.updated} updated, ${report.skipped} skipped${report.noText ? `, ${report.noText} with no title or abstract (kept as bibliographic entries, not searchable)` : ''}.`,
       ...report.files.map((f) => `  ${f.file}: ${f.format ?? 'unreadable'}, ${f.records} records${f.errors.length ? `, ${f.errors.length} skipped` : ''}`),
       `Index: ${m.counts.papers} papers (${m.counts.papersWithText} with text), ${m.counts.chunks} chunks (${report.chunksEmbedded} embedded, ${report.chunksReused} reused) in ${(m.buildMs / 1000).toFixed(1)} s`,
       `Written to ${report.buildDir}`,
@@ -111,6 +116,6 @@ main().then(
   (code) => process.exit(code),
   (error) => {
     console.error(`ingest failed: ${(error as Error).message}`);
-    process.exit(1);
+    process.exit(3);
   },
 );

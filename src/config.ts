@@ -8,6 +8,9 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const BUNDLED_CORPUS = path.join(PROJECT_ROOT, 'ingest', 'corpus', 'seed-abstracts.txt');
 export const PROMPTS_DIR = path.join(PROJECT_ROOT, 'prompts');
 export const WEB_DIR = path.join(PROJECT_ROOT, 'web');
+/** How the library names itself to other tools: the MCP server name, the OpenAI-compatible model id. */
+export const LIBRARY_NAME = 'abstracts-chat';
+export const LIBRARY_VERSION = '0.1.0';
 
 /** The project's own deterministic model: chosen explicitly with EMBEDDING_MODEL=offline. */
 export const OFFLINE_MODEL_ID = 'offline';

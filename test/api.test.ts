@@ -213,7 +213,7 @@ describe('search, papers, summaries, health', () => {
   it('serves an OpenAPI document', async () => {
     const doc = await (await fetch(`${server.url}/api/openapi.json`)).json();
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/ask', '/api/chat', '/api/summarize', '/api/search', '/api/papers', '/api/papers/{id}', '/api/health']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/ask', '/api/chat', '/api/summarize', '/api/search', '/api/papers', '/api/papers/{id}', '/api/health', '/v1/models', '/v1/chat/completions', '/mcp']));
     expect(doc.paths['/api/ask'].post.requestBody.content['application/json'].schema.properties.question.type).toBe('string');
   });
 });

@@ -111,6 +111,18 @@ describe('model and chunking mismatch', () => {
     expect((await openIndex(cfg)).corpus.papers.map((p) => p.id)).toEqual(current.papers.map((p) => p.id));
     d.cleanup();
   });
+
+  it('a current build whose manifest claims an older layout is rebuilt from what the folder holds', async () => {
+    const d = tempDir();
+    const cfg = testConfig(d.dir);
+    const current = await ingestFiles({ config: cfg, files: [SEED], loaded, replace: true });
+    const manifestFile = path.join(d.dir, 'index', 'builds', current.manifest.buildId, 'manifest.json');
+    writeFileSync(manifestFile, JSON.stringify({ ...current.manifest, formatVersion: 1 }));
+    await expect(openIndex(cfg)).rejects.toBeInstanceOf(IndexLayoutError);
+    const rebuilt = await ingestFiles({ config: cfg, files: [], loaded });
+    expect(rebuilt.manifest.counts).toEqual(current.manifest.counts);
+    d.cleanup();
+  });
 });
 
 describe('the ingest command', () => {
@@ -132,7 +144,7 @@ describe('the ingest command', () => {
     const r = cli([SEED], { DATA_DIR: d.dir });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Chung, Tse, Lee et al. (2018)');
-    expect(r.stdout).toMatch(/Ingested 9 papers from 1 file\(s\): 9 new, 0 updated, 0 skipped, 2 with no title or abstract/);
+    expect(r.stdout).toMatch(/Ingested 9 papers from 1 file: 9 new, 0 updated, 0 skipped, 2 with no title or abstract/);
     expect(r.stdout).toMatch(/Index: 9 papers \(7 with text\)/);
     d.cleanup();
   });
@@ -143,7 +155,7 @@ describe('the ingest command', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/error: .*broken\.json:\d+: invalid JSON/);
     expect(r.stderr).toMatch(/error: .*missing\.ris: cannot read the file \(ENOENT\)/);
-    expect(r.stdout).toMatch(/Ingested 2 papers from 3 file\(s\): 2 new, 0 updated, 2 skipped/);
+    expect(r.stdout).toMatch(/Ingested 2 papers from 3 files: 2 new, 0 updated, 2 skipped/);
     d.cleanup();
   });
 });

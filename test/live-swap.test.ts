@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ingestFiles } from '../ingest/ingest-files.js';
 import { loadEmbeddingModel } from '../src/embeddings/load-embedding-model.js';
 import { LiveIndex } from '../src/server/live-index.js';
+import { startServing } from '../src/server/start-serving.js';
 import { fixture, ROOT, SEED, tempDir, testConfig } from './helpers.js';
 
 const tmp = tempDir();
@@ -128,6 +129,22 @@ describe('the live index, in process', () => {
     expect(live.parts().corpus.manifest.buildId).toBe(serving);
     expect(live.health()).toMatchObject({ status: 'ready', reloads: 0, message: expect.stringMatching(/new build was found but not used: the index was built differently \(chunking/) });
     expect(logs.filter((l) => l.includes('not used'))).toHaveLength(1);
+    d.cleanup();
+  });
+
+  it('a server that could not open an index at start comes up with the first good ingest', async () => {
+    const d = tempDir();
+    const config = testConfig(d.dir, { CORPUS_PATH: `${d.dir}/missing.txt`, INDEX_POLL_MS: '100' });
+    const live = new LiveIndex(config, () => {});
+    const logs: string[] = [];
+    await startServing(config, live, { log: (l) => logs.push(l) });
+    expect(live.health().status).toBe('error');
+    expect(logs.join('\n')).toMatch(/missing\.txt does not exist/);
+    await ingestFiles({ config, files: [SEED], loaded: await loadEmbeddingModel(config) });
+    for (let i = 0; i < 50 && live.health().status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(live.health()).toMatchObject({ status: 'ready', message: undefined });
+    expect(live.parts().corpus.paperCount).toBe(9);
+    live.close();
     d.cleanup();
   });
 });

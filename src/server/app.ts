@@ -2,17 +2,18 @@
 // real index and call it in-process or on a real port. The parts (corpus, retriever, answerer)
 // come from `serving`, taken once per request, because a live server swaps them for each new build.
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { timingSafeEqual } from 'hono/utils/buffer';
+import { StreamableHTTPTransport } from '@hono/mcp';
 import { streamSSE } from 'hono/streaming';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { z } from 'zod';
 import { WEB_DIR, type Config } from '../config.js';
-import { BadRequestError, NotFoundError, PayloadTooLargeError, toAppError, UnauthorizedError } from '../errors.js';
-import { paperReference } from '../answer/cite.js';
-import type { Paper } from '../types.js';
+import { BadRequestError, NotFoundError, toAppError } from '../errors.js';
+import { paperRecord, paperSummary, searchResults } from './records.js';
 import { openApiDocument } from './openapi.js';
-import { askSchema, papersQuerySchema, searchSchema, summarizeSchema } from './schemas.js';
+import { askSchema, papersQuerySchema, parseRequest, searchSchema, summarizeSchema } from './schemas.js';
+import { limitBody, requireApiKey } from './require-api-key.js';
+import { openAiRoutes } from './openai-compatible.js';
+import { createMcpServer } from '../mcp/mcp-server.js';
 import type { Serving } from './live-index.js';
 
 export interface AppOptions {
@@ -28,16 +29,7 @@ async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.o
   } catch {
     throw new BadRequestError('The request body is not valid JSON. Send Content-Type: application/json with a JSON object.');
   }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-    throw new BadRequestError(`Invalid request: ${detail}`);
-  }
-  return parsed.data;
-}
-
-function paperSummary(p: Paper) {
-  return { ...paperReference(p), hasText: p.hasText };
+  return parseRequest(schema, body);
 }
 
 export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Hono {
@@ -45,23 +37,8 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
   const ready = () => serving.parts();
 
   const api = new Hono();
-  if (config.apiKey) {
-    const token = config.apiKey;
-    api.use('*', async (c, next) => {
-      const given = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-      if (!(await timingSafeEqual(given, token))) throw new UnauthorizedError('Missing or wrong API key: send Authorization: Bearer <API_KEY>.');
-      await next();
-    });
-  }
-  api.use(
-    '*',
-    bodyLimit({
-      maxSize: config.bodyLimitBytes,
-      onError: () => {
-        throw new PayloadTooLargeError(`The request body is over the ${config.bodyLimitBytes}-byte limit.`);
-      },
-    }),
-  );
+  if (config.apiKey) api.use('*', requireApiKey(config.apiKey));
+  api.use('*', limitBody(config));
 
   api.get('/health', (c) => {
     const { status, message, model, corpus, reloads } = serving.health();
@@ -116,14 +93,7 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
     const t0 = performance.now();
     const results = await ready().retriever.retrieve(body.query, { k: body.k ?? 10, filters: body.filters, mode: body.mode });
     return c.json({
-      results: results.map((r) => ({
-        paperId: r.paper.id,
-        label: r.paper.label,
-        title: r.paper.title,
-        year: r.paper.year,
-        score: Math.round(r.score * 1000) / 1000,
-        passage: r.passages[0]?.chunk.text ?? '',
-      })),
+      results: searchResults(results),
       timings: { retrieveMs: Math.round((performance.now() - t0) * 10) / 10 },
     });
   });
@@ -136,16 +106,23 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
     return c.json({ total: matches.length, offset, limit, papers: matches.slice(offset, offset + limit).map(paperSummary) });
   });
 
-  api.get('/papers/:id{.+}', (c) => {
-    const id = c.req.param('id');
-    const { corpus } = ready();
-    const paper = corpus.paper(id);
-    if (!paper) throw new NotFoundError(`No paper with id "${id}". GET /api/papers lists the ids.`);
-    const chunks = corpus.chunksOf(id).map(({ id: chunkId, ordinal, sentences }) => ({ chunkId, ordinal, sentences }));
-    return c.json({ ...paperSummary(paper), ...paper, chunks });
-  });
+  api.get('/papers/:id{.+}', (c) => c.json(paperRecord(ready().corpus, c.req.param('id'))));
 
   app.route('/api', api);
+
+  // OpenAI-compatible chat completions, for chat front ends and OpenAI SDKs (openai-compatible.ts).
+  app.route('/v1', openAiRoutes(config, serving));
+
+  // MCP over Streamable HTTP, stateless: a server per request over the current parts (mcp-server.ts).
+  if (config.apiKey) app.use('/mcp', requireApiKey(config.apiKey));
+  app.use('/mcp', limitBody(config));
+  // Stateless, so there is no session stream to GET and no session to DELETE.
+  app.on(['GET', 'DELETE'], '/mcp', (c) => c.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this MCP endpoint is stateless; POST JSON-RPC messages.' }, id: null }, 405, { Allow: 'POST' }));
+  app.post('/mcp', async (c) => {
+    const transport = new StreamableHTTPTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    await createMcpServer(serving).connect(transport);
+    return (await transport.handleRequest(c)) ?? new Response(null, { status: 202 });
+  });
 
   // The page: web/ as static files, "/" being web/index.html.
   app.use('/*', serveStatic({ root: webDir }));

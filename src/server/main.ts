@@ -2,13 +2,12 @@
 // the index is built on first run) and logs the URL; then it opens the index — building it with
 // the ingest command first when there is none, or when it was built with another model, chunking
 // or layout — and from then on switches to every new build an ingest writes.
-import { existsSync } from 'node:fs';
 import { serve } from '@hono/node-server';
-import { loadConfig, type Config } from '../config.js';
-import { loadEmbeddingModel } from '../embeddings/load-embedding-model.js';
+import { loadConfig } from '../config.js';
 import { createApp } from './app.js';
 import { LiveIndex } from './live-index.js';
-import { runIngest, stopIngest } from './run-ingest.js';
+import { stopIngest } from './run-ingest.js';
+import { startServing } from './start-serving.js';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(`Usage: npm start
@@ -29,32 +28,7 @@ const server = serve({ fetch: app.fetch, hostname: config.host, port: config.por
   console.log(`Abstracts chat listening on http://${host}:${info.port}/`);
 });
 
-async function open(config: Config): Promise<void> {
-  live.setModel(loadEmbeddingModel(config));
-  live.report('starting', 'loading the embedding model and opening the index');
-  const outcome = await live.check();
-  if (!outcome.ready) {
-    if (outcome.build === 'new' && !existsSync(config.corpusPath)) {
-      throw new Error(`No index in ${config.dataDir} and the corpus ${config.corpusPath} does not exist. Run npm run ingest -- <files>.`);
-    }
-    const args = outcome.build === 'new' ? ['--quiet', config.corpusPath] : ['--quiet', '--rebuild'];
-    const why = outcome.build === 'new' ? `no index yet: building one from ${config.corpusPath}` : `${outcome.reason}: rebuilding it`;
-    console.log(`${why[0].toUpperCase()}${why.slice(1)}…`);
-    live.report('building', why);
-    const code = await runIngest(config, args);
-    // 1 means some records were skipped (and reported); the index was still written.
-    if (code > 1) throw new Error(`the ingest command failed (exit ${code}); its messages are above`);
-    const after = await live.check();
-    if (!after.ready) throw new Error(`the index could not be opened after building it: ${after.reason}`);
-  }
-  live.watch();
-}
-
-open(config).catch((error) => {
-  // The server stays up to report the reason on /api/health and with 503s.
-  live.report('error', (error as Error).message);
-  console.error(`Could not open the index: ${(error as Error).message}`);
-});
+void startServing(config, live, { log: console.log });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

@@ -2,10 +2,15 @@
 // routes validate with, so the document cannot drift from what the server accepts.
 import { z } from 'zod';
 import { askSchema, searchSchema, summarizeSchema } from './schemas.js';
+import { chatCompletionSchema } from './openai-compatible.js';
 
 const error = {
   description: 'Error',
   content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } } } },
+};
+const openAiError = {
+  description: 'Error, in the OpenAI shape',
+  content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'object', properties: { message: { type: 'string' }, type: { type: 'string' }, code: { type: 'string' } } } } } } },
 };
 const citation = {
   type: 'object',
@@ -60,7 +65,24 @@ export function openApiDocument(): object {
         },
       },
       '/api/papers/{id}': { get: { summary: 'One paper: record, abstract, chunks', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: ok('Paper'), 404: error } } },
-      '/api/health': { get: { summary: 'Status, corpus size, embedding model, answerer mode', responses: { 200: ok('Health') } } },
+      '/api/health': { get: { summary: 'Status, corpus size, build time, reloads, embedding model, answerer mode', responses: { 200: ok('Health') } } },
+      '/v1/models': { get: { summary: 'OpenAI-compatible: the one model, "abstracts-chat"', responses: { 200: ok('Model list'), 401: openAiError } } },
+      '/v1/chat/completions': {
+        post: {
+          summary: 'OpenAI-compatible chat completion: the last user message is answered with citations (Markdown references in the text, and an extra "citations" field); stream: true gives chat.completion.chunk events',
+          requestBody: json(chatCompletionSchema),
+          responses: {
+            200: ok('chat.completion (or text/event-stream of chat.completion.chunk)', {
+              type: 'object',
+              properties: { choices: { type: 'array' }, citations: { type: 'array', items: citation }, answerable: { type: 'boolean' } },
+            }),
+            400: openAiError,
+            401: openAiError,
+            503: openAiError,
+          },
+        },
+      },
+      '/mcp': { post: { summary: 'Model Context Protocol, Streamable HTTP (stateless, JSON responses): tools search_papers, ask, get_paper, summarize; resources paper://{id}', responses: { 200: { description: 'JSON-RPC response' }, 401: error } } },
     },
   };
 }

@@ -16,12 +16,12 @@ let running: ChildProcess | undefined;
  * environment as this process; resolves with its exit code.
  * @example await runIngest(config, ['--quiet', config.corpusPath])
  */
-export function runIngest(config: Config, args: string[]): Promise<number> {
+export function runIngest(config: Config, args: string[], output: 'inherit' | 'stderr' = 'inherit'): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, INGEST_CLI, '--data-dir', config.dataDir, ...args], {
       cwd: PROJECT_ROOT,
       env: process.env,
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', output === 'inherit' ? 'inherit' : process.stderr, 'inherit'],
     });
     running = child;
     child.on('error', reject);

@@ -1,6 +1,16 @@
-// Request bodies, validated with zod. The same schemas feed the OpenAPI document.
+// Request bodies, validated with zod. The same schemas feed the OpenAPI document and the MCP tools'
+// input schemas, and `parseRequest` words a bad request the same way for HTTP and MCP.
 import { z } from 'zod';
+import { BadRequestError } from '../errors.js';
 import { STUDY_DESIGNS } from '../types.js';
+
+/** The parsed value, or a BadRequestError naming every bad field ("filters.yearFrom: …"). */
+export function parseRequest<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+  throw new BadRequestError(`Invalid request: ${detail}`);
+}
 
 export const filtersSchema = z
   .object({
@@ -57,3 +67,5 @@ export const papersQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
+
+export const paperIdSchema = z.object({ id: z.string().min(1).max(300) }).strict();

@@ -101,10 +101,10 @@ export async function readStoredPapers(dataDir: string): Promise<{ papers: Paper
     throw error;
   });
   if (!build) return null;
-  const papers =
-    build.manifest.formatVersion === FORMAT_VERSION
-      ? (await PaperTable.open(build.dir)).all()
-      : (JSON.parse(await readFile(path.join(build.dir, 'papers.json'), 'utf8')) as Paper[]);
+  // By what the folder holds rather than what its manifest says, so a hand-edited manifest still rebuilds.
+  const papers = existsSync(path.join(build.dir, 'papers.jsonl'))
+    ? (await PaperTable.open(build.dir)).all()
+    : (JSON.parse(await readFile(path.join(build.dir, 'papers.json'), 'utf8')) as Paper[]);
   return { papers, manifest: build.manifest };
 }
 

@@ -1,0 +1,114 @@
+// The answer service behind the OpenAI chat-completions API, so chat front ends (open-webui,
+// LibreChat) and scripts using an OpenAI SDK can ask the library without glue. The last user
+// message is the question and the earlier turns are the history; a previous answer's paper://
+// links scope a follow-up to its papers, as the page's paperIds do. The reply is the cited answer
+// with its references as Markdown, so any client shows readable citations; the citations are also
+// in the extra `citations` field. Errors take the OpenAI error shape on these routes.
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import { LIBRARY_NAME, type Config } from '../config.js';
+import { BadRequestError, toAppError } from '../errors.js';
+import { paperIdsIn, referenceList, withReferences } from '../answer/references.js';
+import type { Turn } from '../answer/follow-up.js';
+import type { AskRequest } from '../answer/answer-service.js';
+import type { Serving } from './live-index.js';
+import { parseRequest } from './schemas.js';
+import { limitBody, requireApiKey } from './require-api-key.js';
+
+const contentSchema = z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() })), z.null()]);
+
+export const chatCompletionSchema = z.looseObject({
+  model: z.string().max(200).optional(),
+  messages: z.array(z.looseObject({ role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']), content: contentSchema.optional() })).min(1, 'give at least one message').max(100),
+  stream: z.boolean().optional(),
+});
+
+const textOf = (content: z.infer<typeof contentSchema> | undefined) =>
+  typeof content === 'string' ? content : (content ?? []).map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
+/** An earlier answer without its reference list: the list's titles are not the conversation's words. */
+const withoutReferences = (text: string) => text.split(/\n\nReferences\n\n/)[0];
+
+/** The last user message as the question, the turns before it as the history. */
+export function askFromChat(body: z.output<typeof chatCompletionSchema>): AskRequest {
+  const last = body.messages.at(-1)!;
+  const question = textOf(last.content).trim();
+  if (last.role !== 'user' || !question) throw new BadRequestError('Invalid request: messages: the last message must be a user message with text (the question).');
+  const history: Turn[] = body.messages.slice(0, -1).flatMap((m): Turn[] => {
+    const text = textOf(m.content);
+    if (m.role === 'user') return [{ role: 'user', content: text }];
+    if (m.role === 'assistant') return [{ role: 'assistant', content: withoutReferences(text), paperIds: paperIdsIn(text) }];
+    return [];
+  });
+  return { question: question.slice(0, 2000), history };
+}
+
+function openAiError(error: unknown, where: string): Response {
+  const e = toAppError(error, where);
+  const type = e.status === 401 ? 'authentication_error' : e.status < 500 ? 'invalid_request_error' : 'server_error';
+  const headers: Record<string, string> = e.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
+  return Response.json({ error: { message: e.message, type, param: null, code: e.code } }, { status: e.status, headers });
+}
+
+export function openAiRoutes(config: Config, serving: Serving): Hono {
+  const v1 = new Hono();
+  if (config.apiKey) v1.use('*', requireApiKey(config.apiKey));
+  v1.use('*', limitBody(config));
+  v1.onError((error, c) => openAiError(error, `${c.req.method} ${c.req.path}`));
+  v1.notFound((c) => openAiError(new BadRequestError(`No route for ${c.req.method} ${c.req.path}; this server has GET /v1/models and POST /v1/chat/completions.`), c.req.path));
+
+  const created = Math.floor(Date.now() / 1000);
+  v1.get('/models', (c) => c.json({ object: 'list', data: [{ id: LIBRARY_NAME, object: 'model', created, owned_by: LIBRARY_NAME }] }));
+
+  v1.post('/chat/completions', async (c) => {
+    let raw: unknown;
+    try {
+      raw = await c.req.json();
+    } catch {
+      throw new BadRequestError('The request body is not valid JSON. Send Content-Type: application/json with a JSON object.');
+    }
+    const body = parseRequest(chatCompletionSchema, raw);
+    const request = askFromChat(body);
+    const { answerer } = serving.parts();
+    const id = `chatcmpl-${crypto.randomUUID()}`;
+    const now = Math.floor(Date.now() / 1000);
+    const base = { id, created: now, model: LIBRARY_NAME };
+
+    if (!body.stream) {
+      const result = await answerer.ask(request);
+      return c.json({
+        ...base,
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content: withReferences(result.answer, result.citations) }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+        citations: result.citations,
+        answerable: result.answerable,
+      });
+    }
+
+    return streamSSE(c, async (stream) => {
+      // Writes go out in order and are awaited, so a slow client slows the answer, not the memory.
+      let writing = Promise.resolve();
+      const send = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}, finish: string | null = null) => {
+        const chunk = { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }], ...extra };
+        writing = writing.then(() => stream.writeSSE({ data: JSON.stringify(chunk) }));
+      };
+      send({ role: 'assistant', content: '' });
+      try {
+        const result = await answerer.ask(request, (event) => {
+          if (event.type === 'token') send({ content: event.text });
+        });
+        const refs = referenceList(result.citations);
+        if (refs) send({ content: `\n\n${refs}` });
+        send({}, { citations: result.citations, answerable: result.answerable }, 'stop');
+      } catch (error) {
+        const e = toAppError(error, 'POST /v1/chat/completions');
+        writing = writing.then(() => stream.writeSSE({ data: JSON.stringify({ error: { message: e.message, type: 'server_error', param: null, code: e.code } }) }));
+      }
+      await writing;
+      await stream.writeSSE({ data: '[DONE]' });
+    });
+  });
+
+  return v1;
+}
