@@ -163,3 +163,13 @@ describe('the answer-trust issue\'s examples, over the bundled corpus', () => {
     });
   }
 });
+
+describe('a sentence that states a gap never answers', () => {
+  it('"Further understanding … is needed" is not quoted as evidence that peer support reduces self-stigma', async () => {
+    const result = await serviceFor(bundled).ask({ question: 'Does peer support reduce self-stigma?' });
+    expect(result.answerable).toBe(true);
+    const quotes = result.citations.flatMap((c) => c.spans.map((s) => s.text));
+    expect(quotes.length).toBeGreaterThan(0);
+    for (const q of quotes) expect(q).not.toMatch(/\b(is|are) needed\b/);
+  });
+});

@@ -21,7 +21,7 @@ export interface PaperSentence {
   /** The text lowercased and stripped of accents, for spelling out acronyms. */
   folded: string;
   role: ThemeName;
-  /** States a gap rather than a finding: "Little is known about…", "It remains unclear whether…". */
+  /** States a gap rather than a finding: "Little is known about…", "It remains unclear whether…", "Further research is needed…". */
   background: boolean;
   /** Ends with a question mark: asks, does not answer. */
   question: boolean;
@@ -42,7 +42,7 @@ export interface PaperText {
   titleOnly: boolean;
 }
 
-const BACKGROUND = /\b(little|less|not much) is known\b|\bremains? (unclear|unknown|uncertain|controversial|poorly understood|to be (determined|established))\b|\b(is|are|was|were) (not|poorly|not well|incompletely) (yet )?understood\b|\bfew (studies|data)\b|\b(has|have) (not|never|rarely) been (studied|examined|investigated|explored|evaluated|assessed|reported|tested)\b|\bit is (unclear|unknown|not known)\b|\b(unknown|unclear) (whether|if|how)\b|\bno (previous )?(study|studies|research|data) (has|have)\b|\black of (evidence|data|research)\b/i;
+const BACKGROUND = /\b(little|less|not much) is known\b|\bremains? (unclear|unknown|uncertain|controversial|poorly understood|to be (determined|established))\b|\b(is|are|was|were) (not|poorly|not well|incompletely) (yet )?understood\b|\bfew (studies|data)\b|\b(has|have) (not|never|rarely) been (studied|examined|investigated|explored|evaluated|assessed|reported|tested)\b|\bit is (unclear|unknown|not known)\b|\b(unknown|unclear) (whether|if|how)\b|\bno (previous )?(study|studies|research|data) (has|have)\b|\black of (evidence|data|research)\b|\b(further|more|additional|future) (research|understanding|studies|study|work|investigation|evaluation|exploration|knowledge)\b[^.;]*\b(is|are) (needed|required|warranted|necessary)\b|\b(research|studies|evidence) (is|are) (needed|required|warranted|lacking)\b/i;
 const NUMBER = /\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|dozen|half|third|quarter)\b/i;
 
 const NUMBER_WORD = '(?:\\d[\\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)';
