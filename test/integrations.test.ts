@@ -52,8 +52,11 @@ async function exerciseMcp(client: Client) {
   expect(text).toContain('References');
   expect(text).toContain(`paper://${encodeURIComponent(answer.citations[0].paperId)}`);
 
-  const scoped = await client.callTool({ name: 'ask', arguments: { question: 'What did service users value about the alternatives?', paperIds: [gilburt.id] } });
-  expect((scoped.structuredContent as { citations: Citation[] }).citations.map((c) => c.paperId)).toEqual([gilburt.id]);
+  // Chosen papers are the topic of a question that names none, as a previous answer's are for a follow-up.
+  const scoped = await client.callTool({ name: 'ask', arguments: { question: 'How many participants were there?', paperIds: [gilburt.id] } });
+  const scopedAnswer = scoped.structuredContent as { answerable: boolean; citations: Citation[] };
+  expect(scopedAnswer.citations.map((c) => c.paperId)).toEqual([gilburt.id]);
+  expect(scopedAnswer.citations[0].quote).toMatch(/\d+|forty|thirty|twenty/i);
 
   const paper = await client.callTool({ name: 'get_paper', arguments: { id: gilburt.id } });
   expect(paper.structuredContent).toMatchObject({ paperId: gilburt.id, abstract: gilburt.abstract, sections: gilburt.sections });
@@ -66,10 +69,20 @@ async function exerciseMcp(client: Client) {
   const read = await client.readResource({ uri: `paper://${encodeURIComponent(gilburt.id)}` });
   expect(JSON.parse((read.contents[0] as { text: string }).text).title).toBe(gilburt.title);
 
-  // Bad arguments: an MCP error carrying the HTTP API's own message for the same input.
+  // Bad arguments: a JSON-RPC error carrying the HTTP API's own message for the same input, prefixed once.
   const http = await (await server.post('/api/ask', { question: '' })).json();
-  await expect(client.callTool({ name: 'ask', arguments: { question: '' } })).rejects.toThrow(http.error.message);
-  await expect(client.callTool({ name: 'get_paper', arguments: { id: 'no-such-paper' } })).rejects.toThrow(/No paper with id "no-such-paper"/);
+  const bad = await client.callTool({ name: 'ask', arguments: { question: '' } }).catch((e: Error) => e);
+  expect((bad as Error).message).toBe(`MCP error -32602: ${http.error.message}`);
+  // What a tool cannot do is a result flagged isError, as MCP asks.
+  const missing = await client.callTool({ name: 'get_paper', arguments: { id: 'no-such-paper' } });
+  expect(missing.isError).toBe(true);
+  expect((missing.content as Array<{ text: string }>)[0].text).toBe('No paper with id "no-such-paper". search_papers gives paper ids.');
+  await expect(client.readResource({ uri: 'paper://no-such-paper' })).rejects.toThrow(/-32002.*No paper with id/);
+
+  // A refusal's text lists the closest papers, uncited, so a reader can still look at them.
+  const refusal = await client.callTool({ name: 'ask', arguments: { question: 'What is the boiling point of mercury at sea level?' } });
+  expect((refusal.structuredContent as { answerable: boolean }).answerable).toBe(false);
+  expect((refusal.content as Array<{ text: string }>)[0].text).toMatch(/Closest papers \(not cited\)\n\n- .*<paper:\/\/.+>/);
 }
 
 describe('MCP', () => {
@@ -90,13 +103,10 @@ describe('MCP', () => {
       stderr: 'pipe',
     });
     await client.connect(transport);
-    // The index opens while the client is already connected; ask until it is.
-    for (let i = 0; i < 100; i++) {
-      const r = await client.callTool({ name: 'search_papers', arguments: { query: 'stigma' } }).catch((e: Error) => e);
-      if (!(r instanceof Error)) break;
-      expect(r.message).toMatch(/still being built/);
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    // Called the moment it connects, while the index is still opening: the tool waits for it.
+    const first = await client.callTool({ name: 'ask', arguments: { question: QUESTION } });
+    expect(first.isError).toBeFalsy();
+    expect((first.structuredContent as { answerable: boolean }).answerable).toBe(true);
     await exerciseMcp(client);
     await client.close();
   }, 60_000);

@@ -12,7 +12,7 @@ import { classifyFollowUp, type Turn } from './follow-up.js';
 import { LlmClient, type ChatTurn } from './llm-client.js';
 import { paperEvidence } from './paper-evidence.js';
 import { fillTemplate, formatSources, loadPrompts, asData, type Prompts } from './prompts.js';
-import { analyseQuestion, type AnalysedQuestion } from './question.js';
+import { analyseQuestion, topicTerms, type AnalysedQuestion } from './question.js';
 import { refusalText } from './refusal.js';
 import { detectCrisis } from './safety.js';
 import { renderAnswer, type AnswerSegment } from './segments.js';
@@ -182,6 +182,14 @@ export class AnswerService {
   private async plan(request: AskRequest): Promise<Plan> {
     const question = this.analyse(request.question);
     const followUp = classifyFollowUp(request.question, (request.history ?? []).slice(-8));
+    const chosen = request.filters?.paperIds ?? [];
+    if (followUp.kind === 'none' && chosen.length && topicTerms(question).length === 0) {
+      // "How many participants were there?" about papers the user chose: those papers are the
+      // topic, as the previous answer's papers are for a follow-up.
+      const about = chosen.map((id) => this.corpus.paper(id)).map((p) => p?.title ?? p?.abstract?.slice(0, 300) ?? '').join(' ');
+      const joined = `${about} ${request.question}`;
+      return { question, gate: this.analyse(joined), query: joined, filters: request.filters, scopedTo: chosen };
+    }
     if (followUp.kind === 'none') return { question, gate: question, query: request.question, filters: request.filters };
     const joined = `${followUp.previous} ${request.question}`;
     if (followUp.kind === 'extended') {

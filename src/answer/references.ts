@@ -2,6 +2,7 @@
 // chat UI): the answer with its [n] markers, then the numbered references with each quote, and
 // each paper's resource URI so a follow-up (or a reader) can find the paper again.
 import type { Citation } from './cite.js';
+import type { PaperRef } from './answer-service.js';
 
 /** paper://<id>, the id percent-encoded (ids hold ":" and "/", as DOIs do). */
 export function paperUri(paperId: string): string {
@@ -23,12 +24,21 @@ export function referenceList(citations: Citation[]): string {
   const lines = citations.map((c) => {
     const where = [c.venue, c.doi ? `https://doi.org/${c.doi}` : c.url].filter(Boolean).join('. ');
     const head = `${c.n}. ${c.authors.join(', ') || c.label} (${c.year ?? 'n.d.'}). ${c.title ?? '[untitled]'}.${where ? ` ${where}.` : ''} <${paperUri(c.paperId)}>`;
-    return c.quote ? `${head}\n   > ${c.quote}` : head;
+    // Every span the answer cites from this paper, not only the best one.
+    const quotes = c.spans.length ? c.spans.map((s) => s.text) : c.quote ? [c.quote] : [];
+    return [head, ...quotes.map((q) => `   > ${q}`)].join('\n');
   });
   return `References\n\n${lines.join('\n')}`;
 }
 
-export function withReferences(text: string, citations: Citation[]): string {
-  const refs = referenceList(citations);
-  return refs ? `${text}\n\n${refs}` : text;
+/** A refusal's closest papers, which it does not cite, so a reader can still look at them. */
+export function closestList(closest: PaperRef[] | undefined): string {
+  if (!closest?.length) return '';
+  return `Closest papers (not cited)\n\n${closest.map((p) => `- ${p.label}${p.title ? `. ${p.title}` : ''} <${paperUri(p.paperId)}>`).join('\n')}`;
+}
+
+/** The answer, then its references (or, for a refusal, the closest papers). */
+export function withReferences(text: string, citations: Citation[], closest?: PaperRef[]): string {
+  const tail = citations.length ? referenceList(citations) : closestList(closest);
+  return tail ? `${text}\n\n${tail}` : text;
 }

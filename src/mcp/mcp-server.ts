@@ -17,7 +17,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { LIBRARY_NAME, LIBRARY_VERSION } from '../config.js';
-import { isAppError } from '../errors.js';
+import { BadRequestError, isAppError } from '../errors.js';
 import { paperIdOfUri, paperUri, withReferences } from '../answer/references.js';
 import type { Serving } from '../server/live-index.js';
 import { paperRecord, searchResults } from '../server/records.js';
@@ -59,7 +59,7 @@ const TOOLS = {
       const result = await serving.parts().answerer.ask({ question: args.question, filters, k: args.k });
       const { answer, segments, citations, answerable, missing, closest, notice, safety } = result;
       return {
-        content: [{ type: 'text', text: withReferences(answer, citations) }],
+        content: [{ type: 'text', text: withReferences(answer, citations, closest) }],
         structuredContent: { answer, answerable, segments, citations, missing, closest, notice, safety },
       };
     },
@@ -68,7 +68,7 @@ const TOOLS = {
     description: 'Get one paper\'s full record by id: bibliographic fields, abstract, labelled sections and chunk offsets.',
     schema: paperIdSchema,
     async run(args, serving) {
-      const record = paperRecord(serving.parts().corpus, args.id);
+      const record = paperRecord(serving.parts().corpus, args.id, 'search_papers gives paper ids.');
       return { content: [{ type: 'text', text: json(record) }], structuredContent: record };
     },
   }),
@@ -84,13 +84,27 @@ const TOOLS = {
 
 type ToolName = keyof typeof TOOLS;
 
-/** An AppError as the MCP error a client shows: bad input as InvalidParams, the rest as InternalError. */
-function mcpError(error: unknown): McpError {
+/**
+ * A JSON-RPC error with our message as it is (McpError would prefix "MCP error <code>:", and the
+ * client adds its own prefix again). Bad arguments are InvalidParams, a missing paper
+ * resource not found, anything else InternalError.
+ */
+function rpcError(error: unknown): Error & { code: number } {
   if (error instanceof McpError) return error;
-  if (isAppError(error)) return new McpError(error.status < 500 ? ErrorCode.InvalidParams : ErrorCode.InternalError, error.message);
-  console.error('MCP tool failed:', error);
-  return new McpError(ErrorCode.InternalError, 'Something went wrong on the server; the log has the details.');
+  // -32002 is MCP's "resource not found".
+  if (isAppError(error)) return Object.assign(new Error(error.message), { code: error.status === 400 ? ErrorCode.InvalidParams : error.status === 404 ? -32002 : ErrorCode.InternalError });
+  console.error('MCP request failed:', error);
+  return Object.assign(new Error('Something went wrong on the server; the log has the details.'), { code: ErrorCode.InternalError });
 }
+
+/** What a tool could not do (no such paper, index not ready) is a tool result flagged isError, as MCP asks. */
+function toolError(error: unknown): CallToolResult {
+  if (!isAppError(error)) throw rpcError(error);
+  return { isError: true, content: [{ type: 'text', text: error.message }] };
+}
+
+/** Tools wait this long for the index on a fresh start (stdio clients call as soon as they connect). */
+const READY_WAIT_MS = 60_000;
 
 const PAGE = 200;
 
@@ -106,11 +120,18 @@ export function createMcpServer(serving: Serving): Server {
 
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const t = TOOLS[request.params.name as ToolName] as Tool<z.ZodType> | undefined;
-    if (!t) throw new McpError(ErrorCode.InvalidParams, `No tool "${request.params.name}"; the tools are ${Object.keys(TOOLS).join(', ')}.`);
+    if (!t) throw rpcError(new BadRequestError(`No tool "${request.params.name}"; the tools are ${Object.keys(TOOLS).join(', ')}.`));
+    let args: unknown;
     try {
-      return await t.run(parseRequest(t.schema, request.params.arguments ?? {}), serving);
+      args = parseRequest(t.schema, request.params.arguments ?? {}, 'arguments');
     } catch (error) {
-      throw mcpError(error);
+      throw rpcError(error);
+    }
+    await serving.whenReady?.(READY_WAIT_MS);
+    try {
+      return await t.run(args, serving);
+    } catch (error) {
+      return toolError(error);
     }
   });
 
@@ -119,11 +140,12 @@ export function createMcpServer(serving: Serving): Server {
   }));
 
   server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
+    await serving.whenReady?.(READY_WAIT_MS);
     const papers = (() => {
       try {
         return serving.parts().corpus.papers;
       } catch (error) {
-        throw mcpError(error);
+        throw rpcError(error);
       }
     })();
     const start = Number(request.params?.cursor ?? 0) || 0;
@@ -136,11 +158,12 @@ export function createMcpServer(serving: Serving): Server {
 
   server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
     const id = paperIdOfUri(request.params.uri);
-    if (!id) throw new McpError(ErrorCode.InvalidParams, `Not a paper URI: "${request.params.uri}" (expected paper://<id>).`);
+    if (!id) throw rpcError(new BadRequestError(`Not a paper URI: "${request.params.uri}" (expected paper://<id>).`));
+    await serving.whenReady?.(READY_WAIT_MS);
     try {
-      return { contents: [{ uri: request.params.uri, mimeType: 'application/json', text: json(paperRecord(serving.parts().corpus, id)) }] };
+      return { contents: [{ uri: request.params.uri, mimeType: 'application/json', text: json(paperRecord(serving.parts().corpus, id, 'search_papers gives paper ids.')) }] };
     } catch (error) {
-      throw mcpError(error);
+      throw rpcError(error);
     }
   });
 

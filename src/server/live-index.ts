@@ -33,6 +33,8 @@ export interface ServingHealth {
 export interface Serving {
   parts(): ServingParts;
   health(): ServingHealth;
+  /** Resolves once parts() can answer, or the start failed, or `ms` passed (callers then get parts()'s error). */
+  whenReady?(ms: number): Promise<void>;
 }
 
 /** The parts for one opened build. */
@@ -73,6 +75,11 @@ export class LiveIndex implements Serving {
         ? `The index could not be loaded: ${this.message}`
         : 'The index is still being built; try again in a few seconds (GET /api/health shows progress).',
     );
+  }
+
+  async whenReady(ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (!this.current && this.status !== 'error' && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
   }
 
   health(): ServingHealth {

@@ -9,7 +9,7 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { LIBRARY_NAME, type Config } from '../config.js';
 import { BadRequestError, toAppError } from '../errors.js';
-import { paperIdsIn, referenceList, withReferences } from '../answer/references.js';
+import { paperIdsIn, withReferences } from '../answer/references.js';
 import type { Turn } from '../answer/follow-up.js';
 import type { AskRequest } from '../answer/answer-service.js';
 import type { Serving } from './live-index.js';
@@ -27,7 +27,7 @@ export const chatCompletionSchema = z.looseObject({
 const textOf = (content: z.infer<typeof contentSchema> | undefined) =>
   typeof content === 'string' ? content : (content ?? []).map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
 /** An earlier answer without its reference list: the list's titles are not the conversation's words. */
-const withoutReferences = (text: string) => text.split(/\n\nReferences\n\n/)[0];
+const withoutReferences = (text: string) => text.split(/\n\n(?:References|Closest papers \(not cited\))\n\n/)[0];
 
 /** The last user message as the question, the turns before it as the history. */
 export function askFromChat(body: z.output<typeof chatCompletionSchema>): AskRequest {
@@ -37,7 +37,8 @@ export function askFromChat(body: z.output<typeof chatCompletionSchema>): AskReq
   const history: Turn[] = body.messages.slice(0, -1).flatMap((m): Turn[] => {
     const text = textOf(m.content);
     if (m.role === 'user') return [{ role: 'user', content: text }];
-    if (m.role === 'assistant') return [{ role: 'assistant', content: withoutReferences(text), paperIds: paperIdsIn(text) }];
+    // Only the papers a reply cited scope a follow-up; a refusal's closest papers do not.
+    if (m.role === 'assistant') return [{ role: 'assistant', content: withoutReferences(text), paperIds: paperIdsIn(text.split(/\n\nReferences\n\n/)[1] ?? '') }];
     return [];
   });
   return { question: question.slice(0, 2000), history };
@@ -79,7 +80,7 @@ export function openAiRoutes(config: Config, serving: Serving): Hono {
       return c.json({
         ...base,
         object: 'chat.completion',
-        choices: [{ index: 0, message: { role: 'assistant', content: withReferences(result.answer, result.citations) }, finish_reason: 'stop' }],
+        choices: [{ index: 0, message: { role: 'assistant', content: withReferences(result.answer, result.citations, result.closest) }, finish_reason: 'stop' }],
         usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
         citations: result.citations,
         answerable: result.answerable,
@@ -98,8 +99,8 @@ export function openAiRoutes(config: Config, serving: Serving): Hono {
         const result = await answerer.ask(request, (event) => {
           if (event.type === 'token') send({ content: event.text });
         });
-        const refs = referenceList(result.citations);
-        if (refs) send({ content: `\n\n${refs}` });
+        const tail = withReferences('', result.citations, result.closest);
+        if (tail) send({ content: tail });
         send({}, { citations: result.citations, answerable: result.answerable }, 'stop');
       } catch (error) {
         const e = toAppError(error, 'POST /v1/chat/completions');

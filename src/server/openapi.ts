@@ -30,6 +30,8 @@ export function openApiDocument(): object {
   return {
     openapi: '3.1.0',
     info: { title: 'Abstracts chat API', version: '0.1.0', description: 'Cited answers over a collection of research-paper abstracts.' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Required on /api, /v1 and /mcp when the server has API_KEY set; any string can be the key.' } } },
+    security: [{}, { bearer: [] }],
     paths: {
       '/api/ask': {
         post: {

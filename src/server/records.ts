@@ -11,9 +11,9 @@ export function paperSummary(p: Paper) {
 }
 
 /** The whole record of a paper, with its sections and chunk offsets. */
-export function paperRecord(corpus: Corpus, id: string) {
+export function paperRecord(corpus: Corpus, id: string, hint = 'GET /api/papers lists the ids.') {
   const paper = corpus.paper(id);
-  if (!paper) throw new NotFoundError(`No paper with id "${id}". GET /api/papers lists the ids.`);
+  if (!paper) throw new NotFoundError(`No paper with id "${id}". ${hint}`);
   const chunks = corpus.chunksOf(id).map(({ id: chunkId, ordinal, sentences }) => ({ chunkId, ordinal, sentences }));
   return { ...paperSummary(paper), ...paper, chunks };
 }

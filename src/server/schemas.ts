@@ -5,10 +5,10 @@ import { BadRequestError } from '../errors.js';
 import { STUDY_DESIGNS } from '../types.js';
 
 /** The parsed value, or a BadRequestError naming every bad field ("filters.yearFrom: …"). */
-export function parseRequest<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, whole = 'body'): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+  const detail = parsed.error.issues.map((i) => `${i.path.join('.') || whole}: ${i.message}`).join('; ');
   throw new BadRequestError(`Invalid request: ${detail}`);
 }
 
