@@ -23,10 +23,13 @@ Options:
   --data-dir <dir>   where the index lives (default: $DATA_DIR or ./data)
   --no-papers        do not list each paper (progress and the summary still print)
   --quiet            print only the summary (no paper list, no progress)
+  --no-wait          fail at once, rather than wait, when another ingest is writing this index
   -h, --help         show this help
 
 Re-ingesting a paper (same DOI, PMID, or title and year) updates it; it is never duplicated.
-The previous index stays intact until the new one is completely written; a running server
+One ingest writes an index at a time: a second one waits for the first (--no-wait to fail
+instead), then adds its papers to what the first wrote. The previous index stays intact until
+the new one is completely written; a running server
 switches to the new one by itself within a second or so (INDEX_POLL_MS).
 Exit status: 0 when every file and record was read, 1 when some were skipped (the rest are in
 the index), 2 on a usage error, 3 when the ingest failed and the index was left as it was.
@@ -45,6 +48,7 @@ async function main(): Promise<number> {
         'data-dir': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         'no-papers': { type: 'boolean', default: false },
+        'no-wait': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -84,6 +88,8 @@ async function main(): Promise<number> {
     files,
     loaded,
     replace: values.replace,
+    wait: !values['no-wait'],
+    onWait: (message) => console.error(message),
     progress,
     onPaper: values.quiet || values['no-papers']
       ? undefined

@@ -7,6 +7,7 @@ import type { LoadedEmbeddings } from '../src/embeddings/load-embedding-model.js
 import { ParseError } from '../src/errors.js';
 import { silentProgress, type Progress } from '../src/progress.js';
 import { buildIndex } from '../src/store/build-index.js';
+import { withIndexLock } from '../src/store/index-lock.js';
 import { IndexLayoutError, NoIndexError, openIndex, readStoredPapers, writeIndex } from '../src/store/index-dir.js';
 import { chunkingSignature, embeddingSignature, manifestMismatches, type IndexManifest } from '../src/store/manifest.js';
 import type { Paper } from '../src/types.js';
@@ -49,6 +50,10 @@ export interface BuildOptions {
   replace?: boolean;
   progress?: Progress;
   onPaper?: (paper: Paper, file: string) => void;
+  /** When another ingest holds the data directory: wait for it (default), or fail with IndexLockedError. */
+  wait?: boolean;
+  /** Told once when this ingest has to wait for another. */
+  onWait?: (message: string) => void;
 }
 
 /** What the live build offers this run: its papers, and a vector for each chunk text it can re-use. */
@@ -78,7 +83,15 @@ async function previousBuild(config: Config, loaded: LoadedEmbeddings): Promise<
  * rebuilds the stored papers (after a change of model, chunking or on-disk layout).
  * @example await ingestFiles({ config, files: ['export.ris'], loaded })
  */
-export async function ingestFiles(options: BuildOptions): Promise<BuildReport> {
+export function ingestFiles(options: BuildOptions): Promise<BuildReport> {
+  // The lock spans read-merge-write: a build merges onto the build it read, so two at once lose papers.
+  return withIndexLock(options.config.dataDir, () => ingestLocked(options), {
+    wait: options.wait ?? true,
+    onWait: (h) => options.onWait?.(`Waiting for another ingest (pid ${h.pid} on ${h.host}, since ${h.startedAt}) to finish…`),
+  });
+}
+
+async function ingestLocked(options: BuildOptions): Promise<BuildReport> {
   const { config, loaded } = options;
   const progress = options.progress ?? silentProgress;
   const existing = options.replace ? { papers: [], manifest: null, reembedReason: null } : await previousBuild(config, loaded);

@@ -69,6 +69,19 @@ describe('POST /api/ask (extractive)', () => {
     expect(none).toMatchObject({ answerable: false, citations: [] });
   });
 
+  it('a follow-up scoped to papers outside the filter cites nothing outside the filter', async () => {
+    const first = await ask({ question: 'What did patients say about residential alternatives to hospital?' });
+    const cited = first.citations.map((c: { paperId: string }) => c.paperId);
+    expect(cited).toContain(paperId('Gilburt'));
+    const other = paperId('Chung');
+    const followUp = await ask({
+      question: 'How many participants were there?',
+      filters: { paperIds: [other] },
+      history: [{ role: 'user', content: 'What did patients say about residential alternatives to hospital?' }, { role: 'assistant', content: first.answer, paperIds: cited }],
+    });
+    for (const c of followUp.citations) expect(c.paperId).toBe(other);
+  });
+
   it('filters /api/search by study design, and rejects a design it does not know', async () => {
     const designs = new Set(server.parts().corpus.papers.map((p) => p.design).filter(Boolean));
     expect(designs.size).toBeGreaterThan(0);

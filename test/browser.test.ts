@@ -178,6 +178,6 @@ describe.skipIf(!hasChromium)('the chat page', () => {
     await page.goto(`${server.url}/?statusPoll=300`);
     await page.getByTestId('status').filter({ hasText: '10 papers' }).waitFor();
     await ingestFiles({ config: server.config, files: [fixture('sample.ris')], loaded: await loadEmbeddingModel(server.config) });
-    await page.getByTestId('status').filter({ hasText: /12 papers \(10 with text\).*index updated just now/ }).waitFor({ timeout: 10_000 });
+    await page.getByTestId('status').filter({ hasText: /12 papers \(10 with text\).*index updated at \d/ }).waitFor({ timeout: 10_000 });
   });
 });

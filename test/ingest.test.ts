@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestFiles } from '../ingest/ingest-files.js';
@@ -156,6 +157,47 @@ describe('the ingest command', () => {
     expect(r.stderr).toMatch(/error: .*broken\.json:\d+: invalid JSON/);
     expect(r.stderr).toMatch(/error: .*missing\.ris: cannot read the file \(ENOENT\)/);
     expect(r.stdout).toMatch(/Ingested 2 papers from 3 files: 2 new, 0 updated, 2 skipped/);
+    d.cleanup();
+  });
+});
+
+describe('one writer at a time', () => {
+  it('two ingests started together into one data directory end with every paper from both', async () => {
+    const d = tempDir();
+    const write = (name: string, n: number) => {
+      const file = path.join(d.dir, name);
+      writeFileSync(file, Array.from({ length: n }, (_, i) => JSON.stringify({ title: `${name} study ${i} of peer support`, abstract: `Study ${i} from ${name} reported outcomes for ${n} people.`, year: 2000 + (i % 20) })).join('\n'));
+      return file;
+    };
+    const files = [write('a.jsonl', 300), write('b.jsonl', 300)];
+    const run = (file: string) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'ingest/cli.ts'), '--quiet', file], { cwd: ROOT, env: { ...process.env, EMBEDDING_MODEL: 'offline', DATA_DIR: d.dir } });
+        let stderr = '';
+        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        child.on('exit', (code) => resolve({ code, stderr }));
+      });
+    const [a, b] = await Promise.all(files.map(run));
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(a.stderr + b.stderr).toMatch(/Waiting for another ingest \(pid \d+/);
+    const { corpus } = await openIndex(testConfig(d.dir));
+    expect(corpus.paperCount).toBe(600);
+    expect(readdirSync(path.join(d.dir, 'index', 'builds'))).toEqual([corpus.manifest.buildId]);
+    expect(readdirSync(path.join(d.dir, 'index')).sort()).toEqual(['CURRENT', 'builds']);
+    d.cleanup();
+  }, 60_000);
+
+  it('--no-wait fails at once, naming the ingest that holds the index', async () => {
+    const d = tempDir();
+    mkdirSync(path.join(d.dir, 'index'), { recursive: true });
+    // A live holder: this test process.
+    writeFileSync(path.join(d.dir, 'index', 'LOCK'), JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: 'now' }));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'ingest/cli.ts'), '--no-wait', SEED], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, EMBEDDING_MODEL: 'offline', DATA_DIR: d.dir } });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(new RegExp(`another ingest \\(pid ${process.pid} on .*\\) is writing this index`));
+    // A lock left by a process that is gone is stale and taken over.
+    writeFileSync(path.join(d.dir, 'index', 'LOCK'), JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), startedAt: 'long ago' }));
+    expect(spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'ingest/cli.ts'), '--no-wait', '--quiet', SEED], { cwd: ROOT, env: { ...process.env, EMBEDDING_MODEL: 'offline', DATA_DIR: d.dir } }).status).toBe(0);
     d.cleanup();
   });
 });

@@ -8,6 +8,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import OpenAI from 'openai';
 import { ROOT } from './helpers.js';
+import { paperIdsIn, paperUri } from '../src/answer/references.js';
+import { askFromChat } from '../src/server/openai-compatible.js';
 import { startTestServer, type TestServer } from './server-harness.js';
 
 let server: TestServer;
@@ -50,7 +52,7 @@ async function exerciseMcp(client: Client) {
   expectVerbatim(answer.citations);
   const text = (ask.content as Array<{ type: string; text: string }>)[0].text;
   expect(text).toContain('References');
-  expect(text).toContain(`paper://${encodeURIComponent(answer.citations[0].paperId)}`);
+  expect(text).toContain(paperUri(answer.citations[0].paperId));
 
   // Chosen papers are the topic of a question that names none, as a previous answer's are for a follow-up.
   const scoped = await client.callTool({ name: 'ask', arguments: { question: 'How many participants were there?', paperIds: [gilburt.id] } });
@@ -66,7 +68,7 @@ async function exerciseMcp(client: Client) {
 
   const { resources } = await client.listResources();
   expect(resources).toHaveLength(server.parts().corpus.paperCount);
-  const read = await client.readResource({ uri: `paper://${encodeURIComponent(gilburt.id)}` });
+  const read = await client.readResource({ uri: paperUri(gilburt.id) });
   expect(JSON.parse((read.contents[0] as { text: string }).text).title).toBe(gilburt.title);
 
   // Bad arguments: a JSON-RPC error carrying the HTTP API's own message for the same input, prefixed once.
@@ -198,5 +200,24 @@ describe('OpenAI-compatible endpoint', () => {
     } finally {
       await keyed.close();
     }
+  });
+});
+
+describe('paper:// links', () => {
+  it('round-trip every id, parentheses and all, and a bad escape is ignored rather than thrown', () => {
+    const ids = ['doi:10.1016/s0140-6736(20)30183-5', 'pmid:123', "h-it's*!", 'doi:10.1/a b'];
+    const text = ids.map((id, i) => `${i + 1}. Someone (2020). Title. <${paperUri(id)}>`).join('\n');
+    expect(paperIdsIn(text)).toEqual(ids);
+    expect(paperIdsIn('see paper://100% and paper://%E0%A4%A')).toEqual([]);
+  });
+
+  it('scope a follow-up to the cited papers of the previous reply, not to a refusal\'s closest papers', () => {
+    const cited = 'doi:10.1016/s0140-6736(20)30183-5';
+    const reply = `An answer [1].\n\nReferences\n\n1. A (2020). T. <${paperUri(cited)}>\n   > a quote`;
+    const refusal = `None of the indexed abstracts mention “x”.\n\nClosest papers (not cited)\n\n- B. <${paperUri('pmid:9')}>`;
+    const ask = (previous: string) =>
+      askFromChat({ messages: [{ role: 'user', content: 'q1' }, { role: 'assistant', content: previous }, { role: 'user', content: 'How many participants were there?' }] });
+    expect(ask(reply).history).toEqual([{ role: 'user', content: 'q1' }, { role: 'assistant', content: 'An answer [1].', paperIds: [cited] }]);
+    expect(ask(refusal).history![1]).toEqual({ role: 'assistant', content: 'None of the indexed abstracts mention “x”.', paperIds: [] });
   });
 });

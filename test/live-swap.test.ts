@@ -1,7 +1,9 @@
 // A real server process and a real ingest process on 127.0.0.1: the server builds its first index
 // by running the ingest command, and picks up a later ingest within a few seconds, under a small
-// concurrent load, without one failed request and without mixing two builds in one answer.
+// concurrent load, without one failed request. In process: parts taken before a swap finish on the
+// old build, and builds that cannot be served are not.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ingestFiles } from '../ingest/ingest-files.js';
@@ -145,6 +147,29 @@ describe('the live index, in process', () => {
     expect(live.health()).toMatchObject({ status: 'ready', message: undefined });
     expect(live.parts().corpus.paperCount).toBe(9);
     live.close();
+    d.cleanup();
+  });
+
+  it('a damaged new build is not served, is said once, and is not reopened every tick', async () => {
+    const d = tempDir();
+    const config = testConfig(d.dir);
+    const loaded = await loadEmbeddingModel(config);
+    await ingestFiles({ config, files: [SEED], loaded });
+    const logs: string[] = [];
+    const live = new LiveIndex(config, (l) => logs.push(l));
+    live.setModel(loaded);
+    await live.check();
+    const serving = live.parts().corpus.manifest.buildId;
+    const next = await ingestFiles({ config, files: [fixture('sample.ris')], loaded });
+    writeFileSync(path.join(next.buildDir, 'chunks.bin'), 'ABT1'); // truncated
+    for (let i = 0; i < 3; i++) await live.check();
+    expect(live.parts().corpus.manifest.buildId).toBe(serving);
+    expect(live.health().message).toMatch(/new build was found but not used: it could not be read/);
+    expect(logs.filter((l) => l.includes('not used'))).toHaveLength(1);
+    // The next good build is taken.
+    await ingestFiles({ config, files: [fixture('sample.nbib')], loaded, replace: true });
+    await live.check();
+    expect(live.health()).toMatchObject({ reloads: 1, message: undefined });
     d.cleanup();
   });
 });

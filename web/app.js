@@ -75,6 +75,7 @@ async function streamEvents(path, body, onEvent) {
 // The status line follows the server: while the index builds it polls quickly; once ready it keeps
 // polling slowly, so a new build (an ingest while the page is open) shows up without a reload.
 let shownBuild = null;
+let updatedAt = null;
 async function loadStatus() {
   try {
     const h = await api('/api/health');
@@ -84,8 +85,9 @@ async function loadStatus() {
       return;
     }
     const model = h.embedding ? h.embedding.model : 'unknown model';
-    const updated = shownBuild !== null && shownBuild !== h.buildId ? ' · index updated just now' : '';
+    if (shownBuild !== null && shownBuild !== h.buildId) updatedAt = new Date();
     shownBuild = h.buildId;
+    const updated = updatedAt ? ` · index updated at ${updatedAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : '';
     $('[data-testid=status]').textContent =
       `${h.papers} papers (${h.papersWithText} with text) · ${h.chunks} passages · embeddings: ${model}${h.embedding?.offline ? ' (offline fallback)' : ''} · answers: ${h.answerer === 'llm' ? `LLM (${h.llmModel})` : 'extractive'}${updated}`;
     $('[data-testid=status]').title = h.builtAt ? `Index built ${new Date(h.builtAt).toLocaleString()}` : '';

@@ -4,19 +4,29 @@
 import type { Citation } from './cite.js';
 import type { PaperRef } from './answer-service.js';
 
-/** paper://<id>, the id percent-encoded (ids hold ":" and "/", as DOIs do). */
+/**
+ * paper://<id>, the id percent-encoded: ids hold ":" and "/" (DOIs), and "(", ")" too
+ * ("10.1016/S0140-6736(20)30183-5"), which encodeURIComponent leaves and Markdown would end a link at.
+ */
 export function paperUri(paperId: string): string {
-  return `paper://${encodeURIComponent(paperId)}`;
+  return `paper://${encodeURIComponent(paperId).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
 }
 
+/** The id in a paper:// URI, or null for anything else (including a malformed escape). */
 export function paperIdOfUri(uri: string): string | null {
-  const m = /^paper:\/\/(.+)$/.exec(uri);
-  return m ? decodeURIComponent(m[1]) : null;
+  const m = /^paper:\/\/([^\s<>]+)$/.exec(uri);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return null;
+  }
 }
 
 /** The paper ids named by paper:// links in a text (a previous answer's reference list). */
 export function paperIdsIn(text: string): string[] {
-  return [...new Set([...text.matchAll(/paper:\/\/([^\s)>\]]+)/g)].map((m) => decodeURIComponent(m[1])))];
+  const ids = [...text.matchAll(/paper:\/\/[^\s<>)\]]+/g)].map((m) => paperIdOfUri(m[0]));
+  return [...new Set(ids.filter((id): id is string => id !== null))];
 }
 
 export function referenceList(citations: Citation[]): string {

@@ -62,6 +62,7 @@ export class LiveIndex implements Serving {
   private checking?: Promise<OpenOutcome>;
   /** A build id that was found unusable, so the watcher does not reopen it every tick. */
   private refused?: string;
+  private closed = false;
 
   constructor(
     private readonly config: Config,
@@ -90,7 +91,8 @@ export class LiveIndex implements Serving {
   setModel(model: LoadedEmbeddings | Promise<LoadedEmbeddings>): void {
     this.model = Promise.resolve(model).then((loaded) => (this.loaded = loaded));
     // A failure surfaces where the model is awaited (check()); until then it is not "unhandled".
-    this.model.catch(() => {});
+    // Without a model no build can be served, so the watcher stops rather than fail every tick.
+    this.model.catch(() => this.close());
   }
 
   /** While nothing is served yet: what is happening (building, or why it failed). */
@@ -107,26 +109,30 @@ export class LiveIndex implements Serving {
 
   private async openCurrent(): Promise<OpenOutcome> {
     if (!this.model) throw new Error('LiveIndex.check() before setModel()');
+    // The model first: a build is only worth opening when there is a model to serve it with.
+    const loaded = await this.model;
     let id: string | null;
     let index: OpenIndex | undefined;
     for (;;) {
       id = await currentBuildId(this.config.dataDir);
       if (this.current && id === this.current.corpus.manifest.buildId) return { ready: true };
-      if (id && id === this.refused) return { ready: true }; // refused already, and said why
+      // A build that could not be served is not reopened every tick; a new build is tried afresh.
+      if (id && id === this.refused) return this.current ? { ready: true } : { ready: false, build: 'rebuild', reason: this.message ?? 'the index cannot be used' };
       try {
         index = await openIndex(this.config);
         break;
       } catch (error) {
+        // An ingest replaced the build while it was being read (its folder is gone, or CURRENT names
+        // another by now): open the one CURRENT names now.
+        if ((await currentBuildId(this.config.dataDir)) !== id) continue;
         if (error instanceof NoIndexError) return this.current ? { ready: true } : { ready: false, build: 'new', reason: error.message };
         if (error instanceof IndexLayoutError) return this.refuse(id, error.message);
-        // An ingest replaced the build while it was being read: open the one CURRENT names now.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && (await currentBuildId(this.config.dataDir)) !== id) continue;
-        throw error;
+        return this.refuse(id, `it could not be read (${(error as Error).message})`);
       }
     }
-    const loaded = await this.model;
+    const built = index.corpus.manifest.buildId;
     const mismatches = manifestMismatches(index.corpus.manifest, embeddingSignature(loaded.info), chunkingSignature(this.config));
-    if (mismatches.length) return this.refuse(id, `the index was built differently (${mismatches.join('; ')})`);
+    if (mismatches.length) return this.refuse(built, `the index was built differently (${mismatches.join('; ')})`);
     const first = !this.current;
     this.current = partsFor(this.config, loaded, index);
     this.status = 'ready';
@@ -139,19 +145,20 @@ export class LiveIndex implements Serving {
   }
 
   private refuse(id: string | null, reason: string): OpenOutcome {
+    this.refused = id ?? undefined;
     if (this.current) {
       // Keep answering from the build in memory; say why the new one is not used.
-      this.refused = id ?? undefined;
       this.message = `A new build was found but not used: ${reason}. Restart the server to rebuild it.`;
       this.log(this.message);
       return { ready: true };
     }
+    this.message = reason;
     return { ready: false, build: 'rebuild', reason };
   }
 
   /** Polls CURRENT and swaps in each new build; failures are logged and retried on the next tick. */
   watch(): void {
-    if (this.config.indexPollMs <= 0 || this.timer) return;
+    if (this.config.indexPollMs <= 0 || this.timer || this.closed) return;
     this.timer = setInterval(() => {
       this.check().catch((error) => this.log(`Could not open the new build: ${(error as Error).message}`));
     }, this.config.indexPollMs);
@@ -159,6 +166,7 @@ export class LiveIndex implements Serving {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
     this.timer = undefined;
   }

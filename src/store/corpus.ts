@@ -175,7 +175,7 @@ export class Corpus {
       const keep = compileFilters(f);
       return Uint8Array.from({ length: n }, (_, row) => (keep(this.paperTable.at(row)) ? 1 : 0));
     }
-    const ids = f.paperIds?.length ? new Set(f.paperIds) : null;
+    const ids = f.paperIds ? new Set(f.paperIds) : null;
     const verdicts = new Uint8Array(n);
     for (let row = 0; row < n; row++) {
       if (ids && !ids.has(this.paperTable.ids[row])) continue;

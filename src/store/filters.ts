@@ -17,7 +17,7 @@ export interface SearchFilters {
 const fold = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 
 export function isEmptyFilter(f: SearchFilters | undefined): boolean {
-  return !f || (f.yearFrom === undefined && f.yearTo === undefined && !f.authors && !f.venue && !f.design && !f.paperIds?.length);
+  return !f || (f.yearFrom === undefined && f.yearTo === undefined && !f.authors && !f.venue && !f.design && f.paperIds === undefined);
 }
 
 /** @example compileFilters({ yearFrom: 2015 })(paper2012) // false */
@@ -25,7 +25,8 @@ export function compileFilters(f: SearchFilters | undefined): (paper: Paper) => 
   if (!f || isEmptyFilter(f)) return () => true;
   const author = f.authors ? fold(f.authors.trim()) : null;
   const venue = f.venue ? fold(f.venue.trim()) : null;
-  const ids = f.paperIds?.length ? new Set(f.paperIds) : null;
+  // An empty list allows no paper (a scope that came out empty), not every paper.
+  const ids = f.paperIds ? new Set(f.paperIds) : null;
   return (p) => {
     // A paper with no year cannot be shown to fall inside a year range.
     if (f.yearFrom !== undefined && (p.year === null || p.year < f.yearFrom)) return false;

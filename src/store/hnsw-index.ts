@@ -78,6 +78,7 @@ export function buildGraph(vectors: Float32Array, dims: number, params: Config['
 
 export const hnswBackend: VectorBackend = {
   name: 'hnsw',
+  parameters: (config) => ({ m: config.hnsw.m, efConstruction: config.hnsw.efConstruction }),
   async build(corpus, vectors, dims, config) {
     return new HnswIndex(buildGraph(vectors.subarray(0, corpus.chunkCount * dims), dims, config.hnsw), corpus, dims);
   },

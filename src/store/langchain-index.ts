@@ -75,17 +75,23 @@ const vectorsOnly: EmbeddingsInterface = {
 /** LangChain's HNSWLib behind the adapter: its own graph parameters, its save/load format. */
 export const langchainHnswlibBackend: VectorBackend = {
   name: 'langchain-hnswlib',
-  async build(corpus, vectors, dims) {
+  // HNSWLib initialises its graph itself, with hnswlib's defaults; only the search breadth is ours to set.
+  parameters: () => ({ m: 16, efConstruction: 200 }),
+  async build(corpus, vectors, dims, config) {
     // Imported here, not at the top: the default backend should not pay for LangChain community's load time.
     const { HNSWLib } = await import('@langchain/community/vectorstores/hnswlib');
     const store = new HNSWLib(vectorsOnly, { space: 'cosine', numDimensions: dims });
     const rows = Array.from({ length: corpus.chunkCount }, (_, r) => Array.from(vectors.subarray(r * dims, (r + 1) * dims)));
-    if (rows.length) await store.addVectors(rows, chunkDocuments(corpus) as never);
+    if (rows.length) {
+      await store.addVectors(rows, chunkDocuments(corpus) as never);
+      store.index.setEf(config.hnsw.efSearch);
+    }
     return hnswlibIndex(store, corpus, dims);
   },
-  async open(dir, corpus, dims) {
+  async open(dir, corpus, dims, config) {
     const { HNSWLib } = await import('@langchain/community/vectorstores/hnswlib');
     const store = corpus.chunkCount ? await HNSWLib.load(path.join(dir, 'vectors'), vectorsOnly) : new HNSWLib(vectorsOnly, { space: 'cosine', numDimensions: dims });
+    if (corpus.chunkCount) store.index.setEf(config.hnsw.efSearch);
     return hnswlibIndex(store, corpus, dims);
   },
 };

@@ -26,6 +26,8 @@ export interface VectorIndex {
 
 export interface VectorBackend {
   readonly name: string;
+  /** The graph parameters a build with this configuration gets (recorded in the manifest). */
+  parameters(config: Config): { m: number; efConstruction: number };
   /** Indexes `vectors` (row r = chunk row r of `corpus`, unit length, `dims` each). */
   build(corpus: Corpus, vectors: Float32Array, dims: number, config: Config): Promise<VectorIndex>;
   open(dir: string, corpus: Corpus, dims: number, config: Config): Promise<VectorIndex>;

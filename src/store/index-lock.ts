@@ -1,0 +1,76 @@
+// One writer at a time per data directory. Every build merges onto the build it read when it
+// started, and a finished build removes the older folders, so two ingests at once would lose one
+// side's papers (or delete the other's half-written folder). The lock is a file created with
+// O_EXCL holding the holder's pid and host; a lock whose process is gone (same host) is stale and
+// taken over. A second ingest waits, saying so, unless told not to.
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+interface Holder {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
+
+export class IndexLockedError extends Error {
+  override readonly name = 'IndexLockedError';
+  constructor(readonly holder: Holder) {
+    super(`another ingest (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}) is writing this index; wait for it, or run again with --wait`);
+  }
+}
+
+const lockFile = (dataDir: string) => path.join(dataDir, 'index', 'LOCK');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function tryLock(file: string): Promise<Holder | null> {
+  const me: Holder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
+  try {
+    const handle = await open(file, 'wx');
+    await handle.writeFile(JSON.stringify(me));
+    await handle.close();
+    return null;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const holder = await readFile(file, 'utf8').then((s) => JSON.parse(s) as Holder).catch(() => null);
+  // Unreadable (being written this instant) counts as held; a dead holder on this host is stale.
+  if (holder && holder.host === os.hostname() && !alive(holder.pid)) {
+    await rm(file, { force: true });
+    return tryLock(file);
+  }
+  return holder ?? { pid: 0, host: 'unknown', startedAt: 'just now' };
+}
+
+/**
+ * Runs `fn` holding the data directory's write lock.
+ * @example await withIndexLock(config.dataDir, () => writeTheIndex(), { wait: true, onWait: console.error })
+ */
+export async function withIndexLock<T>(dataDir: string, fn: () => Promise<T>, options: { wait: boolean; onWait?: (holder: Holder) => void; pollMs?: number }): Promise<T> {
+  const file = lockFile(dataDir);
+  await mkdir(path.dirname(file), { recursive: true });
+  let told = false;
+  for (;;) {
+    const holder = await tryLock(file);
+    if (!holder) break;
+    if (!options.wait) throw new IndexLockedError(holder);
+    if (!told) options.onWait?.(holder);
+    told = true;
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
+  }
+  const release = () => rm(file, { force: true });
+  // A Ctrl-C or kill mid-build must not leave a lock behind for a live pid to be mistaken for.
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}
