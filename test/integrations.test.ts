@@ -190,6 +190,9 @@ describe('OpenAI-compatible endpoint', () => {
   it('errors take the OpenAI shape, and API_KEY is the bearer token OpenAI clients send', async () => {
     const bad = openai().chat.completions.create({ model: 'abstracts-chat', messages: [{ role: 'assistant', content: 'hello' }] });
     await expect(bad).rejects.toMatchObject({ status: 400, type: 'invalid_request_error', message: expect.stringMatching(/last message must be a user message/) });
+    const unknown = await fetch(`${server.url}/v1/embeddings`, { method: 'POST' });
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error).toMatchObject({ type: 'not_found_error', message: expect.stringMatching(/POST \/v1\/chat\/completions/) });
     const keyed = await startTestServer({ API_KEY: 'k#@!ey' }, server.config.dataDir);
     try {
       const wrong = new OpenAI({ baseURL: `${keyed.url}/v1`, apiKey: 'nope', maxRetries: 0 });

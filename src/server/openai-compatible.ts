@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { LIBRARY_NAME, type Config } from '../config.js';
-import { BadRequestError, toAppError } from '../errors.js';
+import { BadRequestError, NotFoundError, toAppError, type AppError } from '../errors.js';
 import { paperIdsIn, withReferences } from '../answer/references.js';
 import type { Turn } from '../answer/follow-up.js';
 import type { AskRequest } from '../answer/answer-service.js';
@@ -44,11 +44,16 @@ export function askFromChat(body: z.output<typeof chatCompletionSchema>): AskReq
   return { question: question.slice(0, 2000), history };
 }
 
+/** The OpenAI error body for any error: `{ error: { message, type, param, code } }`. */
+function openAiErrorBody(e: AppError) {
+  const type = e.status === 401 ? 'authentication_error' : e.status === 404 ? 'not_found_error' : e.status < 500 ? 'invalid_request_error' : 'server_error';
+  return { error: { message: e.message, type, param: null, code: e.code } };
+}
+
 function openAiError(error: unknown, where: string): Response {
   const e = toAppError(error, where);
-  const type = e.status === 401 ? 'authentication_error' : e.status < 500 ? 'invalid_request_error' : 'server_error';
   const headers: Record<string, string> = e.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
-  return Response.json({ error: { message: e.message, type, param: null, code: e.code } }, { status: e.status, headers });
+  return Response.json(openAiErrorBody(e), { status: e.status, headers });
 }
 
 export function openAiRoutes(config: Config, serving: Serving): Hono {
@@ -56,7 +61,6 @@ export function openAiRoutes(config: Config, serving: Serving): Hono {
   if (config.apiKey) v1.use('*', requireApiKey(config.apiKey));
   v1.use('*', limitBody(config));
   v1.onError((error, c) => openAiError(error, `${c.req.method} ${c.req.path}`));
-  v1.notFound((c) => openAiError(new BadRequestError(`No route for ${c.req.method} ${c.req.path}; this server has GET /v1/models and POST /v1/chat/completions.`), c.req.path));
 
   const created = Math.floor(Date.now() / 1000);
   v1.get('/models', (c) => c.json({ object: 'list', data: [{ id: LIBRARY_NAME, object: 'model', created, owned_by: LIBRARY_NAME }] }));
@@ -104,11 +108,16 @@ export function openAiRoutes(config: Config, serving: Serving): Hono {
         send({}, { citations: result.citations, answerable: result.answerable }, 'stop');
       } catch (error) {
         const e = toAppError(error, 'POST /v1/chat/completions');
-        writing = writing.then(() => stream.writeSSE({ data: JSON.stringify({ error: { message: e.message, type: 'server_error', param: null, code: e.code } }) }));
+        writing = writing.then(() => stream.writeSSE({ data: JSON.stringify(openAiErrorBody(e)) }));
       }
       await writing;
       await stream.writeSSE({ data: '[DONE]' });
     });
+  });
+
+  // Last, so every other /v1 path gets an OpenAI-shaped 404 (a mounted app's notFound is not used).
+  v1.all('*', (c) => {
+    throw new NotFoundError(`No route for ${c.req.method} ${c.req.path}; this server has GET /v1/models and POST /v1/chat/completions.`);
   });
 
   return v1;
