@@ -65,6 +65,7 @@ const envSchema = z.object({
   LLM_MAX_RETRIES: int(0, 10).default(2),
 
   API_KEY: optionalString,
+  ALLOWED_HOSTS: optionalString,
   BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(64 * 1024),
   CRISIS_MESSAGE: z.string().default(DEFAULT_CRISIS_MESSAGE),
 });
@@ -94,6 +95,11 @@ export interface Config {
   retrievalDenseWeight?: number;
   llm?: { baseUrl: string; model: string; apiKey?: string; timeoutMs: number; maxRetries: number };
   apiKey?: string;
+  /**
+   * Host names the API answers to (Host and Origin headers), or null for any. Bound to loopback it
+   * is the loopback names plus ALLOWED_HOSTS, so a web page cannot reach it by DNS rebinding.
+   */
+  allowedHosts: string[] | null;
   bodyLimitBytes: number;
   crisisMessage: string;
 }
@@ -138,9 +144,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retrievalDenseWeight: e.RETRIEVAL_DENSE_WEIGHT,
     llm,
     apiKey: e.API_KEY,
+    allowedHosts: allowedHosts(e.HOST, e.ALLOWED_HOSTS),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     crisisMessage: e.CRISIS_MESSAGE,
   });
+}
+
+const LOOPBACK = ['localhost', '127.0.0.1', '::1'];
+
+function allowedHosts(bind: string, extra: string | undefined): string[] | null {
+  const listed = (extra ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const loopback = LOOPBACK.includes(bind) || bind.startsWith('127.');
+  if (!loopback && listed.length === 0) return null;
+  return [...new Set([...(loopback ? [...LOOPBACK, bind] : []), ...listed])];
 }
 
 function deepFreeze<T>(value: T): T {

@@ -7,7 +7,7 @@ export interface ErrorBody {
 }
 
 export abstract class AppError extends Error {
-  abstract readonly status: 400 | 401 | 404 | 413 | 500 | 502 | 503;
+  abstract readonly status: 400 | 401 | 403 | 404 | 413 | 500 | 502 | 503;
   abstract readonly code: string;
 
   get body(): ErrorBody {
@@ -35,6 +35,13 @@ export class UnauthorizedError extends AppError {
     res.headers.set('WWW-Authenticate', 'Bearer');
     return res;
   }
+}
+
+/** A request for a host name the server does not answer to (DNS rebinding, a cross-site page). */
+export class ForbiddenHostError extends AppError {
+  override readonly name = 'ForbiddenHostError';
+  readonly status = 403;
+  readonly code = 'forbidden_host';
 }
 
 export class NotFoundError extends AppError {

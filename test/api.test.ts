@@ -270,6 +270,28 @@ describe('errors', () => {
     expect(health.status).toBe('building');
   });
 
+  it('answers only to loopback host names by default, on /api, /v1 and /mcp, and ALLOWED_HOSTS extends them', async () => {
+    const app = createApp({ config: server.config, serving: server.live });
+    const get = (path: string, headers: Record<string, string>) => app.request(`http://127.0.0.1${path}`, { headers });
+    expect((await get('/api/health', { host: '127.0.0.1:3000' })).status).toBe(200);
+    expect((await get('/api/health', { host: 'localhost' })).status).toBe(200);
+    expect((await get('/api/health', { host: '[::1]:3000' })).status).toBe(200);
+    for (const path of ['/api/health', '/v1/models', '/mcp']) {
+      const rebound = await get(path, { host: 'attacker.example:3000' });
+      expect(rebound.status).toBe(403);
+      expect(JSON.stringify(await rebound.json())).toMatch(/does not answer to the host \\"attacker\.example\\"/);
+    }
+    const crossSite = await get('/api/health', { host: '127.0.0.1:3000', origin: 'https://attacker.example' });
+    expect(crossSite.status).toBe(403);
+    expect((await crossSite.json()).error.code).toBe('forbidden_host');
+    expect((await get('/api/health', { host: '127.0.0.1:3000', origin: 'http://127.0.0.1:3000' })).status).toBe(200);
+    const extended = createApp({ config: testConfig(server.config.dataDir, { ALLOWED_HOSTS: 'lab.example.org' }), serving: server.live });
+    expect((await extended.request('http://lab.example.org/api/health', { headers: { host: 'lab.example.org' } })).status).toBe(200);
+    // Bound to all interfaces with no list, any host is answered (the deployment decides).
+    const open = createApp({ config: testConfig(server.config.dataDir, { HOST: '0.0.0.0' }), serving: server.live });
+    expect((await open.request('http://x/api/health', { headers: { host: 'anything.example' } })).status).toBe(200);
+  });
+
   it('bearer auth on /api/* when API_KEY is set', async () => {
     const config = testConfig(server.config.dataDir, { API_KEY: 's3cret' });
     const app = createApp({ config, serving: server.live });

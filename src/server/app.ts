@@ -11,7 +11,7 @@ import { BadRequestError, NotFoundError, toAppError } from '../errors.js';
 import { paperRecord, paperSummary, searchResults } from './records.js';
 import { openApiDocument } from './openapi.js';
 import { askSchema, papersQuerySchema, parseRequest, searchSchema, summarizeSchema } from './schemas.js';
-import { limitBody, requireApiKey } from './require-api-key.js';
+import { limitBody, requireAllowedHost, requireApiKey } from './require-api-key.js';
 import { openAiRoutes } from './openai-compatible.js';
 import { createMcpServer } from '../mcp/mcp-server.js';
 import type { Serving } from './live-index.js';
@@ -37,6 +37,7 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
   const ready = () => serving.parts();
 
   const api = new Hono();
+  api.use('*', requireAllowedHost(config));
   if (config.apiKey) api.use('*', requireApiKey(config.apiKey));
   api.use('*', limitBody(config));
 
@@ -114,6 +115,7 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
   app.route('/v1', openAiRoutes(config, serving));
 
   // MCP over Streamable HTTP, stateless: a server per request over the current parts (mcp-server.ts).
+  app.use('/mcp', requireAllowedHost(config));
   if (config.apiKey) app.use('/mcp', requireApiKey(config.apiKey));
   app.use('/mcp', limitBody(config));
   // Stateless, so there is no session stream to GET and no session to DELETE.

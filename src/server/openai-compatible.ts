@@ -14,7 +14,7 @@ import type { Turn } from '../answer/follow-up.js';
 import type { AskRequest } from '../answer/answer-service.js';
 import type { Serving } from './live-index.js';
 import { parseRequest } from './schemas.js';
-import { limitBody, requireApiKey } from './require-api-key.js';
+import { limitBody, requireAllowedHost, requireApiKey } from './require-api-key.js';
 
 const contentSchema = z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() })), z.null()]);
 
@@ -46,7 +46,7 @@ export function askFromChat(body: z.output<typeof chatCompletionSchema>): AskReq
 
 /** The OpenAI error body for any error: `{ error: { message, type, param, code } }`. */
 function openAiErrorBody(e: AppError) {
-  const type = e.status === 401 ? 'authentication_error' : e.status === 404 ? 'not_found_error' : e.status < 500 ? 'invalid_request_error' : 'server_error';
+  const type = e.status === 401 ? 'authentication_error' : e.status === 403 ? 'permission_error' : e.status === 404 ? 'not_found_error' : e.status < 500 ? 'invalid_request_error' : 'server_error';
   return { error: { message: e.message, type, param: null, code: e.code } };
 }
 
@@ -58,6 +58,7 @@ function openAiError(error: unknown, where: string): Response {
 
 export function openAiRoutes(config: Config, serving: Serving): Hono {
   const v1 = new Hono();
+  v1.use('*', requireAllowedHost(config));
   if (config.apiKey) v1.use('*', requireApiKey(config.apiKey));
   v1.use('*', limitBody(config));
   v1.onError((error, c) => openAiError(error, `${c.req.method} ${c.req.path}`));
