@@ -7,7 +7,7 @@ export interface ErrorBody {
 }
 
 export abstract class AppError extends Error {
-  abstract readonly status: 400 | 401 | 403 | 404 | 413 | 500 | 502 | 503;
+  abstract readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 500 | 502 | 503;
   abstract readonly code: string;
 
   get body(): ErrorBody {
@@ -50,10 +50,42 @@ export class NotFoundError extends AppError {
   readonly code = 'not_found';
 }
 
+export class MethodNotAllowedError extends AppError {
+  override readonly name = 'MethodNotAllowedError';
+  readonly status = 405;
+  readonly code = 'method_not_allowed';
+  constructor(
+    message: string,
+    readonly allow: string[],
+  ) {
+    super(message);
+  }
+
+  override getResponse(): Response {
+    const res = super.getResponse();
+    res.headers.set('Allow', this.allow.join(', '));
+    return res;
+  }
+}
+
 export class PayloadTooLargeError extends AppError {
   override readonly name = 'PayloadTooLargeError';
   readonly status = 413;
   readonly code = 'payload_too_large';
+
+  // The rest of the body is never read, so the connection cannot carry another request: say so,
+  // or a keep-alive client sends its next request into a socket the server is about to close.
+  override getResponse(): Response {
+    const res = super.getResponse();
+    res.headers.set('Connection', 'close');
+    return res;
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  readonly status = 415;
+  readonly code = 'unsupported_media_type';
 }
 
 /** Anything not thrown as an AppError: the log gets the details, the client only this. */

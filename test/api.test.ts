@@ -247,10 +247,35 @@ describe('errors', () => {
     expect(JSON.stringify(json)).not.toMatch(/at .*\.ts:\d+/); // no stack traces
   });
 
-  it('413 over the body limit', async () => {
-    const res = await server.post('/api/ask', { question: 'x'.repeat(server.config.bodyLimitBytes + 10) });
-    expect(res.status).toBe(413);
-    expect((await res.json()).error.code).toBe('payload_too_large');
+  it('413 over the body limit, closing the connection so the client\'s next request does not fail', async () => {
+    for (const size of [server.config.bodyLimitBytes + 10, 2 * 1024 * 1024]) {
+      const res = await server.post('/api/ask', { question: 'x'.repeat(size) });
+      expect(res.status).toBe(413);
+      expect(res.headers.get('connection')).toBe('close');
+      expect((await res.json()).error.code).toBe('payload_too_large');
+      // The same fetch client (one keep-alive pool): the next request must succeed.
+      expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+    }
+  });
+
+  it('415 for a JSON route posted as a form or text, 405 with Allow for a wrong method', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', '']) {
+      const res = await fetch(`${server.url}/api/ask`, { method: 'POST', headers: type ? { 'content-type': type } : {}, body: JSON.stringify({ question: 'stigma' }) });
+      expect(res.status).toBe(415);
+      expect((await res.json()).error.code).toBe('unsupported_media_type');
+    }
+    const charset = await fetch(`${server.url}/api/search`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ query: 'stigma' }) });
+    expect(charset.status).toBe(200);
+    const get = await fetch(`${server.url}/api/ask`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    const post = await fetch(`${server.url}/api/health`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET');
+    const v1 = await fetch(`${server.url}/v1/chat/completions`);
+    expect(v1.status).toBe(405);
+    expect(v1.headers.get('allow')).toBe('POST');
+    expect((await v1.json()).error.type).toBe('invalid_request_error');
   });
 
   it('404 for an unknown route', async () => {

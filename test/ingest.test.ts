@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -170,16 +170,21 @@ describe('one writer at a time', () => {
       return file;
     };
     const files = [write('a.jsonl', 300), write('b.jsonl', 300)];
-    const run = (file: string) =>
-      new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'ingest/cli.ts'), '--quiet', file], { cwd: ROOT, env: { ...process.env, EMBEDDING_MODEL: 'offline', DATA_DIR: d.dir } });
-        let stderr = '';
-        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-        child.on('exit', (code) => resolve({ code, stderr }));
-      });
-    const [a, b] = await Promise.all(files.map(run));
-    expect([a.code, b.code]).toEqual([0, 0]);
-    expect(a.stderr + b.stderr).toMatch(/Waiting for another ingest \(pid \d+/);
+    // Hold the lock from here until both have started and are waiting, so the two then contend for
+    // it at the same moment, whatever the machine's speed.
+    const lock = path.join(d.dir, 'index', 'LOCK');
+    mkdirSync(path.dirname(lock), { recursive: true });
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: 'now' }));
+    const runs = files.map((file) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'ingest/cli.ts'), '--quiet', file], { cwd: ROOT, env: { ...process.env, EMBEDDING_MODEL: 'offline', DATA_DIR: d.dir } });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      return { stderr: () => stderr, done: new Promise<number | null>((resolve) => child.on('exit', resolve)) };
+    });
+    for (let i = 0; i < 300 && !runs.every((r) => /Waiting for another ingest \(pid \d+/.test(r.stderr())); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(runs.map((r) => r.stderr())).toEqual([expect.stringMatching(/Waiting for another ingest/), expect.stringMatching(/Waiting for another ingest/)]);
+    rmSync(lock);
+    expect(await Promise.all(runs.map((r) => r.done))).toEqual([0, 0]);
     const { corpus } = await openIndex(testConfig(d.dir));
     expect(corpus.paperCount).toBe(600);
     expect(readdirSync(path.join(d.dir, 'index', 'builds'))).toEqual([corpus.manifest.buildId]);

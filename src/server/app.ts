@@ -1,16 +1,16 @@
 // The Hono app, built from its parts. Only main.ts calls serve(); tests build this same app with a
 // real index and call it in-process or on a real port. The parts (corpus, retriever, answerer)
 // come from `serving`, taken once per request, because a live server swaps them for each new build.
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { StreamableHTTPTransport } from '@hono/mcp';
 import { streamSSE } from 'hono/streaming';
 import { serveStatic } from '@hono/node-server/serve-static';
-import type { z } from 'zod';
 import { WEB_DIR, type Config } from '../config.js';
-import { BadRequestError, NotFoundError, toAppError } from '../errors.js';
+import { BadRequestError, MethodNotAllowedError, NotFoundError, toAppError } from '../errors.js';
+import { readJson } from './read-json.js';
 import { paperRecord, paperSummary, searchResults } from './records.js';
 import { openApiDocument } from './openapi.js';
-import { askSchema, papersQuerySchema, parseRequest, searchSchema, summarizeSchema } from './schemas.js';
+import { askSchema, papersQuerySchema, searchSchema, summarizeSchema } from './schemas.js';
 import { limitBody, requireAllowedHost, requireApiKey } from './require-api-key.js';
 import { openAiRoutes } from './openai-compatible.js';
 import { createMcpServer } from '../mcp/mcp-server.js';
@@ -22,15 +22,14 @@ export interface AppOptions {
   webDir?: string;
 }
 
-async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new BadRequestError('The request body is not valid JSON. Send Content-Type: application/json with a JSON object.');
-  }
-  return parseRequest(schema, body);
-}
+
+/** The routes and their methods, so a wrong method is a 405 naming the right ones, not a 404. */
+const ROUTE_METHODS: Array<[RegExp, string[]]> = [
+  [/^\/api\/(ask|chat|summarize|search)$/, ['POST']],
+  [/^\/api\/(health|openapi\.json|papers(\/.+)?)$/, ['GET']],
+  [/^\/v1\/models$/, ['GET']],
+  [/^\/v1\/chat\/completions$/, ['POST']],
+];
 
 export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Hono {
   const app = new Hono();
@@ -129,7 +128,11 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
   // The page: web/ as static files, "/" being web/index.html.
   app.use('/*', serveStatic({ root: webDir }));
 
-  app.notFound((c) => new NotFoundError(`No route for ${c.req.method} ${c.req.path}.`).getResponse());
+  app.notFound((c) => {
+    const allow = ROUTE_METHODS.find(([re]) => re.test(c.req.path))?.[1];
+    if (allow) return new MethodNotAllowedError(`${c.req.path} takes ${allow.join(' or ')}, not ${c.req.method}.`, allow).getResponse();
+    return new NotFoundError(`No route for ${c.req.method} ${c.req.path}.`).getResponse();
+  });
 
   app.onError((error, c) => toAppError(error, `${c.req.method} ${c.req.path}`).getResponse());
 

@@ -23,7 +23,9 @@ const config = loadConfig();
 const live = new LiveIndex(config);
 const app = createApp({ config, serving: live });
 
-const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+// A client has 15 s to send its headers and 60 s for the whole request, so connections trickling a
+// byte a second are not held for Node's default five minutes.
+const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: { headersTimeout: 15_000, requestTimeout: 60_000 } }, (info) => {
   const host = info.address.includes(':') ? `[${info.address}]` : info.address;
   console.log(`Abstracts chat listening on http://${host}:${info.port}/`);
 });

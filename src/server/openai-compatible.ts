@@ -8,12 +8,12 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { LIBRARY_NAME, type Config } from '../config.js';
-import { BadRequestError, NotFoundError, toAppError, type AppError } from '../errors.js';
+import { BadRequestError, MethodNotAllowedError, NotFoundError, toAppError, type AppError } from '../errors.js';
 import { paperIdsIn, withReferences } from '../answer/references.js';
 import type { Turn } from '../answer/follow-up.js';
 import type { AskRequest } from '../answer/answer-service.js';
 import type { Serving } from './live-index.js';
-import { parseRequest } from './schemas.js';
+import { readJson } from './read-json.js';
 import { limitBody, requireAllowedHost, requireApiKey } from './require-api-key.js';
 
 const contentSchema = z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() })), z.null()]);
@@ -52,7 +52,9 @@ function openAiErrorBody(e: AppError) {
 
 function openAiError(error: unknown, where: string): Response {
   const e = toAppError(error, where);
-  const headers: Record<string, string> = e.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
+  // The headers the error's own response carries (WWW-Authenticate, Allow, Connection), in the OpenAI body.
+  const headers = Object.fromEntries(e.getResponse().headers);
+  delete headers['content-type'];
   return Response.json(openAiErrorBody(e), { status: e.status, headers });
 }
 
@@ -67,13 +69,7 @@ export function openAiRoutes(config: Config, serving: Serving): Hono {
   v1.get('/models', (c) => c.json({ object: 'list', data: [{ id: LIBRARY_NAME, object: 'model', created, owned_by: LIBRARY_NAME }] }));
 
   v1.post('/chat/completions', async (c) => {
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      throw new BadRequestError('The request body is not valid JSON. Send Content-Type: application/json with a JSON object.');
-    }
-    const body = parseRequest(chatCompletionSchema, raw);
+    const body = await readJson(c, chatCompletionSchema);
     const request = askFromChat(body);
     const { answerer } = serving.parts();
     const id = `chatcmpl-${crypto.randomUUID()}`;
@@ -118,6 +114,8 @@ export function openAiRoutes(config: Config, serving: Serving): Hono {
 
   // Last, so every other /v1 path gets an OpenAI-shaped 404 (a mounted app's notFound is not used).
   v1.all('*', (c) => {
+    const allow = c.req.path.endsWith('/chat/completions') ? ['POST'] : c.req.path.endsWith('/models') ? ['GET'] : null;
+    if (allow) throw new MethodNotAllowedError(`${c.req.path} takes ${allow[0]}, not ${c.req.method}.`, allow);
     throw new NotFoundError(`No route for ${c.req.method} ${c.req.path}; this server has GET /v1/models and POST /v1/chat/completions.`);
   });
 
