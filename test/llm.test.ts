@@ -138,6 +138,23 @@ describe('LLM mode against an OpenAI-compatible server', () => {
     expect(stub.requests.length).toBe(2); // one try plus one retry
   });
 
+  it('a chat client that hangs up cancels the LLM request it was waiting on', async () => {
+    stub.behaviour = { kind: 'hang' };
+    const before = stub.cancelled;
+    const hangUp = new AbortController();
+    const res = await fetch(`${server.url}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: QUESTION }), signal: hangUp.signal });
+    const reader = res.body!.getReader();
+    await reader.read(); // the first event: the model has been asked
+    for (let i = 0; i < 50 && stub.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(stub.requests).toHaveLength(1);
+    hangUp.abort();
+    // Well inside the 800 ms timeout: the cancel, not the deadline, closed the upstream request.
+    for (let i = 0; i < 30 && stub.cancelled === before; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(stub.cancelled).toBe(before + 1);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(stub.requests).toHaveLength(1); // and no retry went out after it
+  });
+
   it('falls back when the model hangs, after the timeout', async () => {
     stub.behaviour = { kind: 'hang' };
     const t0 = Date.now();

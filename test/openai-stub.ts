@@ -16,6 +16,8 @@ export type StubBehaviour =
 
 export class OpenAiStub {
   requests: StubRequest[] = [];
+  /** Requests whose client went away before the stub answered (a cancelled upstream call). */
+  cancelled = 0;
   behaviour: StubBehaviour = { kind: 'reply', text: 'NOT_ANSWERABLE' };
   private server?: Server;
   private readonly sockets = new Set<import('node:net').Socket>();
@@ -50,7 +52,11 @@ export class OpenAiStub {
     const body = JSON.parse(raw) as StubRequest;
     this.requests.push(body);
     const b = this.behaviour;
-    if (b.kind === 'hang') return; // never answer; the client's timeout must fire
+    if (b.kind === 'hang') {
+      // Never answer: the client's timeout must fire, or its caller cancel.
+      res.on('close', () => this.cancelled++);
+      return;
+    }
     if (b.kind === 'status') {
       res.writeHead(b.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `stub error ${b.status}`, type: 'server_error' } }));
       return;

@@ -27,6 +27,8 @@ export interface AskRequest {
   filters?: SearchFilters;
   history?: Turn[];
   mode?: AnswerMode;
+  /** Aborted when the client goes away: an LLM request in flight is cancelled with it. */
+  signal?: AbortSignal;
 }
 
 export interface PaperRef {
@@ -151,7 +153,7 @@ export class AnswerService {
     if (!decision.answerable) {
       result = this.refusal(plan.question, decision, retrieved, mode === 'llm' && this.llm ? 'llm' : 'extractive', onEvent);
     } else if (mode === 'llm' && this.llm) {
-      result = await this.llmAnswer(plan, decision, retrieved, request.history ?? [], onEvent).catch((error: Error) => {
+      result = await this.llmAnswer(plan, decision, retrieved, request.history ?? [], onEvent, request.signal).catch((error: Error) => {
         const fallback = this.extractiveAnswer(plan, decision, retrieved, onEvent);
         return { ...fallback, notice: `The language model failed (${error.message.split('\n')[0]}); showing the extractive answer instead.` };
       });
@@ -244,7 +246,7 @@ export class AnswerService {
     return { answer, segments: cited.segments, answerable: true, mode, citations: cited.citations, notice: cited.notices.length ? cited.notices.join(' ') : undefined };
   }
 
-  private async llmAnswer(plan: Plan, decision: AnswerabilityDecision, retrieved: RetrievedPaper[], history: Turn[], onEvent: (e: AskEvent) => void): Promise<Draft> {
+  private async llmAnswer(plan: Plan, decision: AnswerabilityDecision, retrieved: RetrievedPaper[], history: Turn[], onEvent: (e: AskEvent) => void, signal?: AbortSignal): Promise<Draft> {
     // The model sees only the papers that passed the gate, each of which answers on its own.
     const sources: Source[] = decision.answering.map((j, i) => ({ n: i + 1, paper: j.evidence.paper, score: j.evidence.retrieval }));
     onEvent({ type: 'sources', citations: sourceCitations(sources) });
@@ -254,7 +256,7 @@ export class AnswerService {
       { role: 'system', content: this.prompts.system },
       { role: 'user', content: fillTemplate(this.prompts.answer, { question: asData(asked), sources: formatSources(sources) }) },
     ];
-    const text = await this.llm!.stream(turns, (delta) => onEvent({ type: 'token', text: delta }));
+    const text = await this.llm!.stream(turns, (delta) => onEvent({ type: 'token', text: delta }), signal);
     if (text.trim().startsWith(NOT_ANSWERABLE) || !text.trim()) return this.refusal(plan.question, decision, retrieved, 'llm', () => {});
     const checked = checkCitations(text, sources, this.corpus.termStats, this.calibration);
     if (checked.citations.length === 0) {

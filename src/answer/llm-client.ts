@@ -36,9 +36,11 @@ export class LlmClient {
     return this.chatPromise;
   }
 
-  private deadline(): AbortSignal {
+  /** The overall deadline, and the caller's signal (a client that hung up) when there is one. */
+  private deadline(signal?: AbortSignal): AbortSignal {
     // Each try may use the full timeout; backoff between tries stays well under a second per try here.
-    return AbortSignal.timeout(this.settings.timeoutMs * (this.settings.maxRetries + 1) + 1000 * this.settings.maxRetries);
+    const deadline = AbortSignal.timeout(this.settings.timeoutMs * (this.settings.maxRetries + 1) + 1000 * this.settings.maxRetries);
+    return signal ? AbortSignal.any([deadline, signal]) : deadline;
   }
 
   private static messages(turns: ChatTurn[]): Array<['system' | 'ai' | 'human', string]> {
@@ -46,9 +48,9 @@ export class LlmClient {
   }
 
   /** One reply as text. */
-  async complete(turns: ChatTurn[]): Promise<string> {
+  async complete(turns: ChatTurn[], signal?: AbortSignal): Promise<string> {
     try {
-      const reply = await (await this.chat()).invoke(LlmClient.messages(turns), { signal: this.deadline() });
+      const reply = await (await this.chat()).invoke(LlmClient.messages(turns), { signal: this.deadline(signal) });
       return typeof reply.content === 'string' ? reply.content : reply.content.map((c) => ('text' in c ? c.text : '')).join('');
     } catch (error) {
       throw new LlmError(`The language model at ${this.settings.baseUrl} failed: ${(error as Error).message}`);
@@ -56,10 +58,10 @@ export class LlmClient {
   }
 
   /** Streams the reply, calling onToken for each text delta; resolves to the whole text. */
-  async stream(turns: ChatTurn[], onToken: (text: string) => void): Promise<string> {
+  async stream(turns: ChatTurn[], onToken: (text: string) => void, signal?: AbortSignal): Promise<string> {
     let text = '';
     try {
-      const stream = await (await this.chat()).stream(LlmClient.messages(turns), { signal: this.deadline() });
+      const stream = await (await this.chat()).stream(LlmClient.messages(turns), { signal: this.deadline(signal) });
       for await (const chunk of stream) {
         const delta = typeof chunk.content === 'string' ? chunk.content : '';
         if (delta) {

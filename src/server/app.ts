@@ -70,16 +70,24 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
     const body = await readJson(c, askSchema);
     const { answerer } = ready();
     return streamSSE(c, async (stream) => {
+      // A client that hangs up cancels the answer, and the LLM request with it.
+      const hangUp = new AbortController();
+      stream.onAbort(() => hangUp.abort());
+      // Events go out in order and are awaited, so backpressure and write errors are not lost.
+      let writing = Promise.resolve();
+      const send = (event: string, data: unknown) => {
+        writing = writing.then(() => stream.writeSSE({ event, data: JSON.stringify(data) }));
+      };
       try {
-        const result = await answerer.ask(body, (event) => {
-          // Events are written in order; the SSE writer queues them.
-          void stream.writeSSE({ event: event.type, data: JSON.stringify(event.type === 'token' ? { text: event.text } : { citations: event.citations }) });
-        });
-        await stream.writeSSE({ event: 'done', data: JSON.stringify(result) });
+        const result = await answerer.ask({ ...body, signal: hangUp.signal }, (event) =>
+          send(event.type, event.type === 'token' ? { text: event.text } : { citations: event.citations }),
+        );
+        send('done', result);
       } catch (error) {
         // Headers are sent by now: the error travels as an event, in the same shape as everywhere else.
-        await stream.writeSSE({ event: 'error', data: JSON.stringify(toAppError(error, 'POST /api/chat').body) });
+        send('error', toAppError(error, 'POST /api/chat').body);
       }
+      await writing;
     });
   });
 

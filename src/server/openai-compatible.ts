@@ -77,7 +77,7 @@ export function openAiRoutes(config: Config, serving: Serving): Hono {
     const base = { id, created: now, model: LIBRARY_NAME };
 
     if (!body.stream) {
-      const result = await answerer.ask(request);
+      const result = await answerer.ask({ ...request, signal: c.req.raw.signal });
       return c.json({
         ...base,
         object: 'chat.completion',
@@ -89,6 +89,8 @@ export function openAiRoutes(config: Config, serving: Serving): Hono {
     }
 
     return streamSSE(c, async (stream) => {
+      const hangUp = new AbortController();
+      stream.onAbort(() => hangUp.abort());
       // Writes go out in order and are awaited, so a slow client slows the answer, not the memory.
       let writing = Promise.resolve();
       const send = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}, finish: string | null = null) => {
@@ -97,7 +99,7 @@ export function openAiRoutes(config: Config, serving: Serving): Hono {
       };
       send({ role: 'assistant', content: '' });
       try {
-        const result = await answerer.ask(request, (event) => {
+        const result = await answerer.ask({ ...request, signal: hangUp.signal }, (event) => {
           if (event.type === 'token') send({ content: event.text });
         });
         const tail = withReferences('', result.citations, result.closest);
