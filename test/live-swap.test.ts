@@ -90,6 +90,19 @@ describe('a running server and an ingest', () => {
   }, 120_000);
 });
 
+/** A live index serving the bundled listing from a fresh data dir, with its log kept. */
+async function servingTheSeed() {
+  const d = tempDir();
+  const config = testConfig(d.dir);
+  const loaded = await loadEmbeddingModel(config);
+  await ingestFiles({ config, files: [SEED], loaded });
+  const logs: string[] = [];
+  const live = new LiveIndex(config, (l) => logs.push(l));
+  live.setModel(loaded);
+  expect(await live.check()).toEqual({ ready: true });
+  return { d, config, loaded, live, logs };
+}
+
 describe('the live index, in process', () => {
   it('lets parts taken before a swap finish on the old build, whose folder is gone by then', async () => {
     const d = tempDir();
@@ -115,14 +128,7 @@ describe('the live index, in process', () => {
   });
 
   it('keeps serving its build when a new one was made with another chunking, and says so once', async () => {
-    const d = tempDir();
-    const config = testConfig(d.dir);
-    const loaded = await loadEmbeddingModel(config);
-    await ingestFiles({ config, files: [SEED], loaded });
-    const logs: string[] = [];
-    const live = new LiveIndex(config, (l) => logs.push(l));
-    live.setModel(loaded);
-    await live.check();
+    const { d, loaded, live, logs } = await servingTheSeed();
     const serving = live.parts().corpus.manifest.buildId;
     const other = testConfig(d.dir, { CHUNK_SENTENCES: '2', CHUNK_OVERLAP: '0' });
     await ingestFiles({ config: other, files: [], loaded });
@@ -151,14 +157,7 @@ describe('the live index, in process', () => {
   });
 
   it('a damaged new build is not served, is said once, and is not reopened every tick', async () => {
-    const d = tempDir();
-    const config = testConfig(d.dir);
-    const loaded = await loadEmbeddingModel(config);
-    await ingestFiles({ config, files: [SEED], loaded });
-    const logs: string[] = [];
-    const live = new LiveIndex(config, (l) => logs.push(l));
-    live.setModel(loaded);
-    await live.check();
+    const { d, config, loaded, live, logs } = await servingTheSeed();
     const serving = live.parts().corpus.manifest.buildId;
     const next = await ingestFiles({ config, files: [fixture('sample.ris')], loaded });
     writeFileSync(path.join(next.buildDir, 'chunks.bin'), 'ABT1'); // truncated
