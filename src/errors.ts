@@ -14,8 +14,13 @@ export abstract class AppError extends Error {
     return { error: { code: this.code, message: this.message } };
   }
 
+  /** Headers the response must carry besides the body (WWW-Authenticate, Allow, Connection). */
+  get headers(): Record<string, string> {
+    return {};
+  }
+
   getResponse(): Response {
-    return Response.json(this.body, { status: this.status });
+    return Response.json(this.body, { status: this.status, headers: this.headers });
   }
 }
 
@@ -30,10 +35,8 @@ export class UnauthorizedError extends AppError {
   readonly status = 401;
   readonly code = 'unauthorized';
 
-  override getResponse(): Response {
-    const res = super.getResponse();
-    res.headers.set('WWW-Authenticate', 'Bearer');
-    return res;
+  override get headers() {
+    return { 'WWW-Authenticate': 'Bearer' };
   }
 }
 
@@ -61,10 +64,8 @@ export class MethodNotAllowedError extends AppError {
     super(message);
   }
 
-  override getResponse(): Response {
-    const res = super.getResponse();
-    res.headers.set('Allow', this.allow.join(', '));
-    return res;
+  override get headers() {
+    return { Allow: this.allow.join(', ') };
   }
 }
 
@@ -75,10 +76,8 @@ export class PayloadTooLargeError extends AppError {
 
   // The rest of the body is never read, so the connection cannot carry another request: say so,
   // or a keep-alive client sends its next request into a socket the server is about to close.
-  override getResponse(): Response {
-    const res = super.getResponse();
-    res.headers.set('Connection', 'close');
-    return res;
+  override get headers() {
+    return { Connection: 'close' };
   }
 }
 

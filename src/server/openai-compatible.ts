@@ -52,10 +52,7 @@ function openAiErrorBody(e: AppError) {
 
 function openAiError(error: unknown, where: string): Response {
   const e = toAppError(error, where);
-  // The headers the error's own response carries (WWW-Authenticate, Allow, Connection), in the OpenAI body.
-  const headers = Object.fromEntries(e.getResponse().headers);
-  delete headers['content-type'];
-  return Response.json(openAiErrorBody(e), { status: e.status, headers });
+  return Response.json(openAiErrorBody(e), { status: e.status, headers: e.headers });
 }
 
 export function openAiRoutes(config: Config, serving: Serving): Hono {
