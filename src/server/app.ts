@@ -11,7 +11,7 @@ import { readJson } from './read-json.js';
 import { paperRecord, paperSummary, searchResults } from './records.js';
 import { openApiDocument } from './openapi.js';
 import { askSchema, papersQuerySchema, searchSchema, summarizeSchema } from './schemas.js';
-import { limitBody, requireAllowedHost, requireApiKey } from './require-api-key.js';
+import { guards } from './guards.js';
 import { openAiRoutes } from './openai-compatible.js';
 import { createMcpServer } from '../mcp/mcp-server.js';
 import type { Serving } from './live-index.js';
@@ -21,7 +21,6 @@ export interface AppOptions {
   serving: Serving;
   webDir?: string;
 }
-
 
 /** The routes and their methods, so a wrong method is a 405 naming the right ones, not a 404. */
 const ROUTE_METHODS: Array<[RegExp, string[]]> = [
@@ -36,9 +35,7 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
   const ready = () => serving.parts();
 
   const api = new Hono();
-  api.use('*', requireAllowedHost(config));
-  if (config.apiKey) api.use('*', requireApiKey(config.apiKey));
-  api.use('*', limitBody(config));
+  api.use('*', ...guards(config));
 
   api.get('/health', (c) => {
     const { status, message, model, corpus, reloads } = serving.health();
@@ -122,9 +119,7 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
   app.route('/v1', openAiRoutes(config, serving));
 
   // MCP over Streamable HTTP, stateless: a server per request over the current parts (mcp-server.ts).
-  app.use('/mcp', requireAllowedHost(config));
-  if (config.apiKey) app.use('/mcp', requireApiKey(config.apiKey));
-  app.use('/mcp', limitBody(config));
+  app.use('/mcp', ...guards(config));
   // Stateless, so there is no session stream to GET and no session to DELETE.
   app.on(['GET', 'DELETE'], '/mcp', (c) => c.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this MCP endpoint is stateless; POST JSON-RPC messages.' }, id: null }, 405, { Allow: 'POST' }));
   app.post('/mcp', async (c) => {

@@ -14,7 +14,7 @@ import type { Turn } from '../answer/follow-up.js';
 import type { AskRequest } from '../answer/answer-service.js';
 import type { Serving } from './live-index.js';
 import { readJson } from './read-json.js';
-import { limitBody, requireAllowedHost, requireApiKey } from './require-api-key.js';
+import { guards } from './guards.js';
 
 const contentSchema = z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() })), z.null()]);
 
@@ -57,9 +57,7 @@ function openAiError(error: unknown, where: string): Response {
 
 export function openAiRoutes(config: Config, serving: Serving): Hono {
   const v1 = new Hono();
-  v1.use('*', requireAllowedHost(config));
-  if (config.apiKey) v1.use('*', requireApiKey(config.apiKey));
-  v1.use('*', limitBody(config));
+  v1.use('*', ...guards(config));
   v1.onError((error, c) => openAiError(error, `${c.req.method} ${c.req.path}`));
 
   const created = Math.floor(Date.now() / 1000);

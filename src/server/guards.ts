@@ -47,3 +47,8 @@ export function requireAllowedHost(config: Config): MiddlewareHandler {
     await next();
   };
 }
+
+/** The guards in their order: host first (a rebinding page learns nothing), then the key, then the body. */
+export function guards(config: Config): MiddlewareHandler[] {
+  return [requireAllowedHost(config), ...(config.apiKey ? [requireApiKey(config.apiKey)] : []), limitBody(config)];
+}
