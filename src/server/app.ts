@@ -9,7 +9,7 @@ import { WEB_DIR, type Config } from '../config.js';
 import { BadRequestError, MethodNotAllowedError, NotFoundError, toAppError } from '../errors.js';
 import { readJson } from './read-json.js';
 import { paperRecord, paperSummary, searchResults } from './records.js';
-import { openApiDocument } from './openapi.js';
+import { allowedMethods, openApiDocument } from './openapi.js';
 import { askSchema, papersQuerySchema, searchSchema, summarizeSchema } from './schemas.js';
 import { guards } from './guards.js';
 import { openAiRoutes } from './openai-compatible.js';
@@ -21,14 +21,6 @@ export interface AppOptions {
   serving: Serving;
   webDir?: string;
 }
-
-/** The routes and their methods, so a wrong method is a 405 naming the right ones, not a 404. */
-const ROUTE_METHODS: Array<[RegExp, string[]]> = [
-  [/^\/api\/(ask|chat|summarize|search)$/, ['POST']],
-  [/^\/api\/(health|openapi\.json|papers(\/.+)?)$/, ['GET']],
-  [/^\/v1\/models$/, ['GET']],
-  [/^\/v1\/chat\/completions$/, ['POST']],
-];
 
 export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Hono {
   const app = new Hono();
@@ -132,7 +124,8 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
   app.use('/*', serveStatic({ root: webDir }));
 
   app.notFound((c) => {
-    const allow = ROUTE_METHODS.find(([re]) => re.test(c.req.path))?.[1];
+    // A path that exists with another method is a 405 naming the right ones, not a 404.
+    const allow = allowedMethods(c.req.path);
     if (allow) return new MethodNotAllowedError(`${c.req.path} takes ${allow.join(' or ')}, not ${c.req.method}.`, allow).getResponse();
     return new NotFoundError(`No route for ${c.req.method} ${c.req.path}.`).getResponse();
   });

@@ -14,17 +14,11 @@ import type { Turn } from '../answer/follow-up.js';
 import type { AskRequest } from '../answer/answer-service.js';
 import type { Serving } from './live-index.js';
 import { readJson } from './read-json.js';
+import { chatCompletionSchema, type chatContentSchema } from './schemas.js';
+import { allowedMethods } from './openapi.js';
 import { guards } from './guards.js';
 
-const contentSchema = z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() })), z.null()]);
-
-export const chatCompletionSchema = z.looseObject({
-  model: z.string().max(200).optional(),
-  messages: z.array(z.looseObject({ role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']), content: contentSchema.optional() })).min(1, 'give at least one message').max(100),
-  stream: z.boolean().optional(),
-});
-
-const textOf = (content: z.infer<typeof contentSchema> | undefined) =>
+const textOf = (content: z.infer<typeof chatContentSchema> | undefined) =>
   typeof content === 'string' ? content : (content ?? []).map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
 /** An earlier answer without its reference list: the list's titles are not the conversation's words. */
 const withoutReferences = (text: string) => text.split(/\n\n(?:References|Closest papers \(not cited\))\n\n/)[0];
@@ -111,8 +105,8 @@ export function openAiRoutes(config: Config, serving: Serving): Hono {
 
   // Last, so every other /v1 path gets an OpenAI-shaped 404 (a mounted app's notFound is not used).
   v1.all('*', (c) => {
-    const allow = c.req.path.endsWith('/chat/completions') ? ['POST'] : c.req.path.endsWith('/models') ? ['GET'] : null;
-    if (allow) throw new MethodNotAllowedError(`${c.req.path} takes ${allow[0]}, not ${c.req.method}.`, allow);
+    const allow = allowedMethods(c.req.path);
+    if (allow) throw new MethodNotAllowedError(`${c.req.path} takes ${allow.join(' or ')}, not ${c.req.method}.`, allow);
     throw new NotFoundError(`No route for ${c.req.method} ${c.req.path}; this server has GET /v1/models and POST /v1/chat/completions.`);
   });
 

@@ -1,8 +1,7 @@
 // The OpenAPI document served at /api/openapi.json. Request bodies come from the zod schemas the
 // routes validate with, so the document cannot drift from what the server accepts.
 import { z } from 'zod';
-import { askSchema, searchSchema, summarizeSchema } from './schemas.js';
-import { chatCompletionSchema } from './openai-compatible.js';
+import { askSchema, chatCompletionSchema, searchSchema, summarizeSchema } from './schemas.js';
 
 const error = {
   description: 'Error',
@@ -87,4 +86,15 @@ export function openApiDocument(): object {
       '/mcp': { post: { summary: 'Model Context Protocol, Streamable HTTP (stateless, JSON responses): tools search_papers, ask, get_paper, summarize; resources paper://{id}', responses: { 200: { description: 'JSON-RPC response' }, 401: error } } },
     },
   };
+}
+
+let routes: Array<[RegExp, string[]]> | undefined;
+
+/** The methods a path takes, read from the document above (so a 405's Allow cannot drift from it); null for no such path. */
+export function allowedMethods(path: string): string[] | null {
+  routes ??= Object.entries((openApiDocument() as { paths: Record<string, object> }).paths).map(([template, ops]) => [
+    new RegExp(`^${template.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '.+')}$`),
+    Object.keys(ops).map((m) => m.toUpperCase()),
+  ]);
+  return routes.find(([re]) => re.test(path))?.[1] ?? null;
 }

@@ -69,3 +69,13 @@ export const papersQuerySchema = z.object({
 });
 
 export const paperIdSchema = z.object({ id: z.string().min(1).max(300) }).strict();
+
+// POST /v1/chat/completions: the OpenAI request, of which the messages are read; other fields are ignored.
+export const chatContentSchema = z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() })), z.null()]);
+
+export const chatCompletionSchema = z.looseObject({
+  model: z.string().max(200).optional(),
+  messages: z.array(z.looseObject({ role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']), content: chatContentSchema.optional() })).min(1, 'give at least one message').max(100),
+  stream: z.boolean().optional(),
+});
+
