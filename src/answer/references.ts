@@ -29,6 +29,9 @@ export function paperIdsIn(text: string): string[] {
   return [...new Set(ids.filter((id): id is string => id !== null))];
 }
 
+const REFERENCES = 'References';
+const CLOSEST = 'Closest papers (not cited)';
+
 export function referenceList(citations: Citation[]): string {
   if (!citations.length) return '';
   const lines = citations.map((c) => {
@@ -38,17 +41,27 @@ export function referenceList(citations: Citation[]): string {
     const quotes = c.spans.length ? c.spans.map((s) => s.text) : c.quote ? [c.quote] : [];
     return [head, ...quotes.map((q) => `   > ${q}`)].join('\n');
   });
-  return `References\n\n${lines.join('\n')}`;
+  return `${REFERENCES}\n\n${lines.join('\n')}`;
 }
 
 /** A refusal's closest papers, which it does not cite, so a reader can still look at them. */
 export function closestList(closest: PaperRef[] | undefined): string {
   if (!closest?.length) return '';
-  return `Closest papers (not cited)\n\n${closest.map((p) => `- ${p.label}${p.title ? `. ${p.title}` : ''} <${paperUri(p.paperId)}>`).join('\n')}`;
+  return `${CLOSEST}\n\n${closest.map((p) => `- ${p.label}${p.title ? `. ${p.title}` : ''} <${paperUri(p.paperId)}>`).join('\n')}`;
 }
 
 /** The answer, then its references (or, for a refusal, the closest papers). */
 export function withReferences(text: string, citations: Citation[], closest?: PaperRef[]): string {
   const tail = citations.length ? referenceList(citations) : closestList(closest);
   return tail ? `${text}\n\n${tail}` : text;
+}
+
+/**
+ * A reply written by withReferences, read back: the answer without its list, and the papers the
+ * list cites (a refusal's closest papers are not cited, so they scope nothing).
+ */
+export function readReply(text: string): { answer: string; cited: string[] } {
+  const [answer, ...rest] = text.split(new RegExp(`\\n\\n(${REFERENCES}|${CLOSEST.replace(/[()]/g, '\\$&')})\\n\\n`));
+  const references = rest[0] === REFERENCES ? rest[1] : '';
+  return { answer, cited: paperIdsIn(references ?? '') };
 }

@@ -9,7 +9,7 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { LIBRARY_NAME, type Config } from '../config.js';
 import { BadRequestError, MethodNotAllowedError, NotFoundError, toAppError, type AppError } from '../errors.js';
-import { paperIdsIn, withReferences } from '../answer/references.js';
+import { readReply, withReferences } from '../answer/references.js';
 import type { Turn } from '../answer/follow-up.js';
 import type { AskRequest } from '../answer/answer-service.js';
 import type { Serving } from './live-index.js';
@@ -20,8 +20,6 @@ import { guards } from './guards.js';
 
 const textOf = (content: z.infer<typeof chatContentSchema> | undefined) =>
   typeof content === 'string' ? content : (content ?? []).map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
-/** An earlier answer without its reference list: the list's titles are not the conversation's words. */
-const withoutReferences = (text: string) => text.split(/\n\n(?:References|Closest papers \(not cited\))\n\n/)[0];
 
 /** The last user message as the question, the turns before it as the history. */
 export function askFromChat(body: z.output<typeof chatCompletionSchema>): AskRequest {
@@ -31,8 +29,11 @@ export function askFromChat(body: z.output<typeof chatCompletionSchema>): AskReq
   const history: Turn[] = body.messages.slice(0, -1).flatMap((m): Turn[] => {
     const text = textOf(m.content);
     if (m.role === 'user') return [{ role: 'user', content: text }];
-    // Only the papers a reply cited scope a follow-up; a refusal's closest papers do not.
-    if (m.role === 'assistant') return [{ role: 'assistant', content: withoutReferences(text), paperIds: paperIdsIn(text.split(/\n\nReferences\n\n/)[1] ?? '') }];
+    // Without its list (the titles are not the conversation's words); scoped to the papers it cited.
+    if (m.role === 'assistant') {
+      const { answer, cited } = readReply(text);
+      return [{ role: 'assistant', content: answer, paperIds: cited }];
+    }
     return [];
   });
   return { question: question.slice(0, 2000), history };
