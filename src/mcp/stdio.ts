@@ -4,8 +4,7 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { loadConfig } from '../config.js';
 import { LiveIndex } from '../server/live-index.js';
-import { stopIngest } from '../server/run-ingest.js';
-import { startServing } from '../server/start-serving.js';
+import { startServing, stopOnSignals } from '../server/start-serving.js';
 import { createMcpServer } from './mcp-server.js';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -24,10 +23,4 @@ const live = new LiveIndex(config, log);
 await createMcpServer(live).connect(new StdioServerTransport());
 void startServing(config, live, { log, ingestOutput: 'stderr' });
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    stopIngest();
-    live.close();
-    process.exit(0);
-  });
-}
+stopOnSignals(live);

@@ -6,8 +6,7 @@ import { serve } from '@hono/node-server';
 import { loadConfig } from '../config.js';
 import { createApp } from './app.js';
 import { LiveIndex } from './live-index.js';
-import { stopIngest } from './run-ingest.js';
-import { startServing } from './start-serving.js';
+import { startServing, stopOnSignals } from './start-serving.js';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(`Usage: npm start
@@ -32,11 +31,4 @@ const server = serve({ fetch: app.fetch, hostname: config.host, port: config.por
 
 void startServing(config, live, { log: console.log });
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    stopIngest();
-    live.close();
-    server.close();
-    process.exit(0);
-  });
-}
+stopOnSignals(live, () => server.close());

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { loadEmbeddingModel } from '../embeddings/load-embedding-model.js';
 import type { LiveIndex } from './live-index.js';
-import { runIngest } from './run-ingest.js';
+import { runIngest, stopIngest } from './run-ingest.js';
 
 export interface StartOptions {
   log: (line: string) => void;
@@ -39,4 +39,16 @@ export async function startServing(config: Config, live: LiveIndex, { log, inges
     log(`Could not open the index: ${(error as Error).message}`);
   }
   live.watch();
+}
+
+/** On Ctrl-C or SIGTERM: stop a first-run ingest this process started, stop watching, then `close`. */
+export function stopOnSignals(live: LiveIndex, close: () => void = () => {}): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      stopIngest();
+      live.close();
+      close();
+      process.exit(0);
+    });
+  }
 }
