@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Chunk, Paper, SentenceSpan } from '../types.js';
 import { displayName } from '../text/author-names.js';
 import { chunkText } from './chunk-paper.js';
-import { compileFilters, filterKey, isEmptyFilter, type SearchFilters } from './filters.js';
+import { compileFilters, compileIdYearFilter, filterKey, isEmptyFilter, needsWholePaper, type SearchFilters } from './filters.js';
 import { LexicalIndex } from './lexical-index.js';
 import { PaperTable } from './paper-table.js';
 import type { IndexManifest } from './manifest.js';
@@ -171,22 +171,12 @@ export class Corpus {
   /** 1 for each paper that passes; ids and years are read from the tables, other fields from the papers. */
   private paperVerdicts(f: SearchFilters): Uint8Array {
     const n = this.paperTable.count;
-    if (f.authors || f.venue || f.design) {
+    if (needsWholePaper(f)) {
       const keep = compileFilters(f);
       return Uint8Array.from({ length: n }, (_, row) => (keep(this.paperTable.at(row)) ? 1 : 0));
     }
-    const ids = f.paperIds ? new Set(f.paperIds) : null;
-    const verdicts = new Uint8Array(n);
-    for (let row = 0; row < n; row++) {
-      if (ids && !ids.has(this.paperTable.ids[row])) continue;
-      const year = this.paperTable.year(row);
-      // A paper with no year cannot be shown to fall inside a year range.
-      if ((f.yearFrom !== undefined || f.yearTo !== undefined) && year === null) continue;
-      if (f.yearFrom !== undefined && year! < f.yearFrom) continue;
-      if (f.yearTo !== undefined && year! > f.yearTo) continue;
-      verdicts[row] = 1;
-    }
-    return verdicts;
+    const keep = compileIdYearFilter(f);
+    return Uint8Array.from({ length: n }, (_, row) => (keep(this.paperTable.ids[row], this.paperTable.year(row)) ? 1 : 0));
   }
 
   /** The paper browser: papers passing the filters whose text contains `text`, newest first. */

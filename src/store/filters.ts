@@ -20,18 +20,31 @@ export function isEmptyFilter(f: SearchFilters | undefined): boolean {
   return !f || (f.yearFrom === undefined && f.yearTo === undefined && !f.authors && !f.venue && !f.design && f.paperIds === undefined);
 }
 
+/** Whether the filter looks at more than a paper's id and year (which the corpus keeps in tables). */
+export function needsWholePaper(f: SearchFilters): boolean {
+  return Boolean(f.authors || f.venue || f.design);
+}
+
+/** The id and year parts of a filter, which need no parsed paper. */
+export function compileIdYearFilter(f: SearchFilters): (id: string, year: number | null) => boolean {
+  // An empty list allows no paper (a scope that came out empty), not every paper.
+  const ids = f.paperIds ? new Set(f.paperIds) : null;
+  return (id, year) => {
+    // A paper with no year cannot be shown to fall inside a year range.
+    if (f.yearFrom !== undefined && (year === null || year < f.yearFrom)) return false;
+    if (f.yearTo !== undefined && (year === null || year > f.yearTo)) return false;
+    return !ids || ids.has(id);
+  };
+}
+
 /** @example compileFilters({ yearFrom: 2015 })(paper2012) // false */
 export function compileFilters(f: SearchFilters | undefined): (paper: Paper) => boolean {
   if (!f || isEmptyFilter(f)) return () => true;
   const author = f.authors ? fold(f.authors.trim()) : null;
   const venue = f.venue ? fold(f.venue.trim()) : null;
-  // An empty list allows no paper (a scope that came out empty), not every paper.
-  const ids = f.paperIds ? new Set(f.paperIds) : null;
+  const idYear = compileIdYearFilter(f);
   return (p) => {
-    // A paper with no year cannot be shown to fall inside a year range.
-    if (f.yearFrom !== undefined && (p.year === null || p.year < f.yearFrom)) return false;
-    if (f.yearTo !== undefined && (p.year === null || p.year > f.yearTo)) return false;
-    if (ids && !ids.has(p.id)) return false;
+    if (!idYear(p.id, p.year)) return false;
     if (f.design && p.design !== f.design) return false;
     if (venue && !(p.venue && fold(p.venue).includes(venue))) return false;
     if (author && !p.authors.some((a) => fold(`${a.given ?? ''} ${a.family}`).includes(author) || fold(`${a.family}, ${a.given ?? ''}`).includes(author))) return false;
