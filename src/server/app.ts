@@ -6,11 +6,11 @@ import { StreamableHTTPTransport } from '@hono/mcp';
 import { streamSSE } from 'hono/streaming';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { WEB_DIR, type Config } from '../config.js';
-import { BadRequestError, MethodNotAllowedError, NotFoundError, toAppError } from '../errors.js';
+import { MethodNotAllowedError, NotFoundError, toAppError } from '../errors.js';
 import { readJson } from './read-json.js';
 import { paperRecord, paperSummary, searchResults } from './records.js';
 import { allowedMethods, openApiDocument } from './openapi.js';
-import { askSchema, papersQuerySchema, searchSchema, summarizeSchema } from './schemas.js';
+import { askSchema, papersQuerySchema, parseRequest, searchSchema, summarizeSchema } from './schemas.js';
 import { guards } from './guards.js';
 import { openAiRoutes } from './openai-compatible.js';
 import { createMcpServer } from '../mcp/mcp-server.js';
@@ -96,9 +96,7 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
   });
 
   api.get('/papers', (c) => {
-    const parsed = papersQuerySchema.safeParse(c.req.query());
-    if (!parsed.success) throw new BadRequestError(`Invalid query: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    const { q, yearFrom, yearTo, limit, offset } = parsed.data;
+    const { q, yearFrom, yearTo, limit, offset } = parseRequest(papersQuerySchema, c.req.query(), 'query', 'query');
     const matches = ready().corpus.findPapers({ yearFrom, yearTo }, q);
     return c.json({ total: matches.length, offset, limit, papers: matches.slice(offset, offset + limit).map(paperSummary) });
   });

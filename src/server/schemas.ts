@@ -5,11 +5,11 @@ import { BadRequestError } from '../errors.js';
 import { STUDY_DESIGNS } from '../types.js';
 
 /** The parsed value, or a BadRequestError naming every bad field ("filters.yearFrom: …"). */
-export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, whole = 'body'): z.output<S> {
+export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, whole = 'body', what = 'request'): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const detail = parsed.error.issues.map((i) => `${i.path.join('.') || whole}: ${i.message}`).join('; ');
-  throw new BadRequestError(`Invalid request: ${detail}`);
+  throw new BadRequestError(`Invalid ${what}: ${detail}`);
 }
 
 export const filtersSchema = z
