@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { env, pipeline } from '@huggingface/transformers';
 import { ensureOfflineModel, OFFLINE_MODEL_DIMS, OFFLINE_MODEL_NAME } from '../src/embeddings/offline-model.js';
 import { loadEmbeddingModel } from '../src/embeddings/load-embedding-model.js';
-import { tempDir, testConfig } from './helpers.js';
+import { ROOT, tempDir, testConfig } from './helpers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -38,6 +39,32 @@ describe('the offline embedding model', () => {
     const doc = await embeddings.embedDocuments(['stigma']);
     expect(doc[0]).toHaveLength(OFFLINE_MODEL_DIMS);
   });
+
+  it('written by several processes at once, is never missing once one of them has it', async () => {
+    const d = tempDir();
+    // Four processes racing into one models folder (two ingests, or npm start beside npm run mcp):
+    // each reads the model's files the moment its own call returns, as it would go on to load them.
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import path from 'node:path';
+      import { ensureOfflineModel } from ${JSON.stringify(path.join(ROOT, 'src/embeddings/offline-model.ts'))};
+      const dir = await ensureOfflineModel(process.argv[1]);
+      for (const f of ['config.json', 'tokenizer.json', 'onnx/model.onnx']) readFileSync(path.join(dir, f));
+      console.log('ok');`;
+    const run = () =>
+      new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, d.dir], { cwd: ROOT });
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => (out += c));
+        child.stderr.on('data', (c: Buffer) => (out += c));
+        child.on('exit', () => resolve(out.trim()));
+      });
+    for (let round = 0; round < 3; round++) {
+      rmSync(d.dir, { recursive: true, force: true });
+      expect(await Promise.all(Array.from({ length: 4 }, run))).toEqual(['ok', 'ok', 'ok', 'ok']);
+    }
+    d.cleanup();
+  }, 60_000);
 
   it('is deterministic: the same bytes on every build', async () => {
     const a = await ensureOfflineModel(path.join(tmp.dir, 'a'));

@@ -265,13 +265,23 @@ export async function writeModelFolder(
   await writeFile(path.join(tmp, 'tokenizer.json'), JSON.stringify(files.tokenizer));
   await writeFile(path.join(tmp, 'tokenizer_config.json'), JSON.stringify(files.tokenizerConfig));
   await writeFile(path.join(tmp, 'onnx', 'model.onnx'), files.onnx);
-  await rm(target, { recursive: true, force: true });
+  const complete = () => existsSync(path.join(target, 'onnx', 'model.onnx')) && existsSync(path.join(target, 'config.json'));
+  // Another process (a second ingest, the server beside npm run mcp) may write the same model at the
+  // same time: a complete model is never removed, since that process may be loading it. Renaming
+  // onto an existing folder fails, so the first rename wins and the others discard theirs.
   try {
     await rename(tmp, target);
   } catch (error) {
-    // Another process may have won the race; its model is identical.
-    await rm(tmp, { recursive: true, force: true });
-    if (!existsSync(path.join(target, 'onnx', 'model.onnx'))) throw error;
+    if (complete()) {
+      await rm(tmp, { recursive: true, force: true });
+      return;
+    }
+    // A leftover without its files (written by an older version): replace it.
+    await rm(target, { recursive: true, force: true });
+    await rename(tmp, target).catch(async (again) => {
+      await rm(tmp, { recursive: true, force: true });
+      if (!complete()) throw again ?? error;
+    });
   }
 }
 
