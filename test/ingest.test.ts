@@ -47,8 +47,7 @@ describe('building the index', () => {
   });
 
   it('opens from disk and answers a query through the retriever', async () => {
-    const { corpus, vectors } = await openIndex(config);
-    const retriever = new Retriever(corpus, vectors, loaded.embeddings);
+    const retriever = new Retriever(await openIndex(config), loaded.embeddings);
     const [top] = await retriever.retrieve('residential alternatives to hospital admission', { k: 1 });
     expect(top.paper.label).toMatch(/^Gilburt/);
     const [veterans] = await retriever.retrieve('peer support for veterans recovery planning', { k: 3, mode: 'dense' });

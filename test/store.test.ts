@@ -51,8 +51,8 @@ describe('the corpus on disk', () => {
   });
 
   it('opens the BM25 postings as they were built: same idf, same hits, same scores', () => {
-    const before = built.hnsw.corpus.lexical;
-    const after = opened.hnsw.corpus.lexical;
+    const before = built.hnsw.corpus.lexical!;
+    const after = opened.hnsw.corpus.lexical!;
     for (const term of ['peer', 'stigma', 'residenti', 'nothing-like-this']) expect(after.idf(term)).toBe(before.idf(term));
     for (const q of ['peer support stigma', 'residential alternatives to hospital', 'veterans']) expect(after.query(q, 10)).toEqual(before.query(q, 10));
   });
@@ -90,7 +90,8 @@ describe.each(BACKENDS)('the %s backend, opened from disk', (backend) => {
     expect(after.map((h) => h.row)).toEqual(before.map((h) => h.row));
     // Ground truth from the stored vectors themselves.
     const { corpus, vectors } = opened.hnsw;
-    const exact = Array.from({ length: corpus.chunkCount }, (_, row) => ({ row, s: vectors.vector!(row).reduce((sum, x, j) => sum + x * q[j], 0) })).sort((a, b) => b.s - a.s);
+    const stored = await vectors.vectors!(Array.from({ length: corpus.chunkCount }, (_, row) => row));
+    const exact = stored.map((v, row) => ({ row, s: v.reduce((sum, x, j) => sum + x * q[j], 0) })).sort((a, b) => b.s - a.s);
     expect(after[0].row).toBe(exact[0].row);
     expect(after[0].similarity).toBeCloseTo(exact[0].s, 4);
     expect(corpus.paperOfRow(after[0].row).label).toMatch(/^Gilburt/);
@@ -113,8 +114,7 @@ describe.each(BACKENDS)('the %s backend, opened from disk', (backend) => {
   });
 
   it('serves the retriever end to end', async () => {
-    const { corpus, vectors } = opened[backend];
-    const [top] = await new Retriever(corpus, vectors, loaded.embeddings).retrieve('peer support specialists phases of employment', { k: 3 });
+    const [top] = await new Retriever(opened[backend], loaded.embeddings).retrieve('peer support specialists phases of employment', { k: 3 });
     expect(top.paper.label).toMatch(/^Poremski/);
   });
 });

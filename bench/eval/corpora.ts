@@ -23,8 +23,8 @@ export interface EvalCorpus {
 }
 
 export async function buildCorpus(name: string, papers: Paper[], config: Config, loaded: LoadedEmbeddings): Promise<EvalCorpus> {
-  const { corpus, vectors } = await buildIndex(papers, loaded, { config });
-  return { name, papers, byId: new Map(papers.map((p) => [p.id, p])), corpus, retriever: new Retriever(corpus, vectors, loaded.embeddings), config };
+  const index = await buildIndex(papers, loaded, { config });
+  return { name, papers, byId: new Map(papers.map((p) => [p.id, p])), corpus: index.corpus, retriever: new Retriever(index, loaded.embeddings), config };
 }
 
 export function serviceFor(corpus: EvalCorpus, calibration?: Calibration): AnswerService {

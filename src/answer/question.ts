@@ -6,7 +6,7 @@
 // reason to refuse; a missing topic word is the reason.
 import { stem, words, isStopword } from '../text/terms.js';
 import { specificity } from '../text/everyday-words.js';
-import type { TermStats } from '../store/corpus.js';
+import type { TermStats } from '../store/lexical-index.js';
 
 export type QuestionIntent = 'finding' | 'count' | 'method' | 'aim' | 'list' | 'yesno' | 'comparison';
 
@@ -49,7 +49,7 @@ export interface AnalysedQuestion {
   listed: string | null;
 }
 
-export type { TermStats } from '../store/corpus.js';
+export type { TermStats } from '../store/lexical-index.js';
 
 // Frame words, written as words and stemmed once. They are a linguistic list, like stopwords, not
 // a tuned one: answer shapes, relations, generic people and quantities, question verbs.

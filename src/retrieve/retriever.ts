@@ -4,7 +4,9 @@
 import type { Chunk, Paper } from '../types.js';
 import type { Corpus } from '../store/corpus.js';
 import type { SearchFilters } from '../store/filters.js';
-import type { VectorIndex } from '../store/vector-index.js';
+import type { OpenIndex } from '../store/index-dir.js';
+import { scoreBound } from '../store/lexical-index.js';
+import type { LexicalSearch, VectorIndex } from '../store/vector-index.js';
 import type { TransformersEmbeddings } from '../embeddings/transformers-embeddings.js';
 import { fuseRankings, RRF_K } from './fuse-rankings.js';
 
@@ -49,14 +51,17 @@ export function defaultDenseWeight(modelId: string): number {
 export class Retriever {
   private readonly queryCache = new Map<string, Float32Array>();
   private readonly denseWeight: number;
+  readonly corpus: Corpus;
+  private readonly vectors: VectorIndex;
+  private readonly lexical: LexicalSearch;
 
   constructor(
-    readonly corpus: Corpus,
-    private readonly vectors: VectorIndex,
+    index: OpenIndex,
     private readonly embeddings: Pick<TransformersEmbeddings, 'embedRaw' | 'queryPrefix'>,
     options: { denseWeight?: number } = {},
   ) {
-    this.denseWeight = options.denseWeight ?? defaultDenseWeight(corpus.manifest.embedding.modelId);
+    ({ corpus: this.corpus, vectors: this.vectors, lexical: this.lexical } = index);
+    this.denseWeight = options.denseWeight ?? defaultDenseWeight(this.corpus.manifest.embedding.modelId);
   }
 
   /** The embedding model the index was built with. */
@@ -98,18 +103,20 @@ export class Retriever {
     const weights: number[] = [];
     let denseScore = new Map<number, number>();
     const lexicalScore = new Map<number, number>();
+    // Both searches at once: with a database behind them, each is a round trip.
+    const [dense, lexical] = await Promise.all([
+      mode !== 'lexical' && this.corpus.chunkCount ? this.embedQuery(query).then((v) => this.vectors.search(v, candidates, filters)) : null,
+      mode !== 'dense' ? this.lexical.search(query, candidates, filters) : null,
+    ]);
     if (mode !== 'lexical') {
-      const dense = this.corpus.chunkCount ? await this.vectors.search(await this.embedQuery(query), candidates, filters) : [];
-      denseScore = new Map(dense.map((h) => [h.row, h.similarity]));
-      rankings.push(dense.map((h) => h.row));
+      denseScore = new Map((dense ?? []).map((h) => [h.row, h.similarity]));
+      rankings.push((dense ?? []).map((h) => h.row));
       weights.push(mode === 'dense' ? 1 : denseWeight);
     }
-    if (mode !== 'dense') {
-      const lexical = this.corpus.lexical;
-      const hits = lexical.query(query, candidates, this.corpus.rowMask(filters)?.mask);
-      const bound = lexical.scoreBound(query);
-      for (const h of hits) lexicalScore.set(h.row, bound > 0 ? h.score / bound : 0);
-      rankings.push(hits.map((h) => h.row));
+    if (lexical) {
+      const bound = scoreBound(this.corpus.termStats, query);
+      for (const h of lexical) lexicalScore.set(h.row, bound > 0 ? h.score / bound : 0);
+      rankings.push(lexical.map((h) => h.row));
       weights.push(1);
     }
     const maxScore = weights.reduce((a, b) => a + b, 0) / (RRF_K + 1);

@@ -1,15 +1,18 @@
 // The parts the server answers with, swapped whole when a new build appears. A request takes the
 // current parts once (`parts()`) and finishes on them, so a swap never mixes two builds inside one
 // answer, and the new build is opened completely before anyone sees it. The watcher reads the
-// one-line CURRENT pointer every INDEX_POLL_MS: cheap, and reliable where fs.watch on a renamed
-// file is not. A build the server cannot use (another embedding model) is reported, not served.
+// store's current-build pointer every INDEX_POLL_MS (the one-line CURRENT file, or one row in
+// Postgres): cheap, and reliable where fs.watch on a renamed file is not, and the same for every
+// server on a shared database. A build the server cannot use (another embedding model) is
+// reported, not served.
 import type { Config } from '../config.js';
 import type { LoadedEmbeddings, EmbeddingModelInfo } from '../embeddings/load-embedding-model.js';
 import { IndexNotReadyError } from '../errors.js';
 import { AnswerService } from '../answer/answer-service.js';
 import { Retriever } from '../retrieve/retriever.js';
 import type { Corpus } from '../store/corpus.js';
-import { currentBuildId, IndexLayoutError, NoIndexError, openIndex, type OpenIndex } from '../store/index-dir.js';
+import { IndexLayoutError, NoIndexError, type OpenIndex } from '../store/index-dir.js';
+import { openStore, type IndexStore } from '../store/index-store.js';
 import { chunkingSignature, embeddingSignature, manifestMismatches } from '../store/manifest.js';
 
 export interface ServingParts {
@@ -39,7 +42,7 @@ export interface Serving {
 
 /** The parts for one opened build. */
 export function partsFor(config: Config, loaded: LoadedEmbeddings, index: OpenIndex): ServingParts {
-  const retriever = new Retriever(index.corpus, index.vectors, loaded.embeddings, { denseWeight: config.retrievalDenseWeight });
+  const retriever = new Retriever(index, loaded.embeddings, { denseWeight: config.retrievalDenseWeight });
   return { corpus: index.corpus, retriever, answerer: new AnswerService({ config, corpus: index.corpus, retriever }) };
 }
 
@@ -63,6 +66,7 @@ export class LiveIndex implements Serving {
   /** A build id that was found unusable, so the watcher does not reopen it every tick. */
   private refused?: string;
   private closed = false;
+  private store?: Promise<IndexStore>;
 
   constructor(
     private readonly config: Config,
@@ -107,24 +111,34 @@ export class LiveIndex implements Serving {
     return this.checking;
   }
 
+  /** The store, connected on first use; a failed connection is retried on the next check. */
+  private connect(): Promise<IndexStore> {
+    this.store ??= openStore(this.config).catch((error) => {
+      this.store = undefined;
+      throw error;
+    });
+    return this.store;
+  }
+
   private async openCurrent(): Promise<OpenOutcome> {
     if (!this.model) throw new Error('LiveIndex.check() before setModel()');
     // The model first: a build is only worth opening when there is a model to serve it with.
     const loaded = await this.model;
+    const store = await this.connect();
     let id: string | null;
     let index: OpenIndex | undefined;
     for (;;) {
-      id = await currentBuildId(this.config.dataDir);
+      id = await store.currentBuildId();
       if (this.current && id === this.current.corpus.manifest.buildId) return { ready: true };
       // A build that could not be served is not reopened every tick; a new build is tried afresh.
       if (id && id === this.refused) return this.current ? { ready: true } : { ready: false, build: 'rebuild', reason: this.message ?? 'the index cannot be used' };
       try {
-        index = await openIndex(this.config);
+        index = await store.open();
         break;
       } catch (error) {
-        // An ingest replaced the build while it was being read (its folder is gone, or CURRENT names
-        // another by now): open the one CURRENT names now.
-        if ((await currentBuildId(this.config.dataDir)) !== id) continue;
+        // An ingest replaced the build while it was being read (its folder or tables are gone, or
+        // the pointer names another by now): open the one it names now.
+        if ((await store.currentBuildId()) !== id) continue;
         if (error instanceof NoIndexError) return this.current ? { ready: true } : { ready: false, build: 'new', reason: error.message };
         if (error instanceof IndexLayoutError) return this.refuse(id, error.message);
         return this.refuse(id, `it could not be read (${(error as Error).message})`);
@@ -169,5 +183,7 @@ export class LiveIndex implements Serving {
     this.closed = true;
     clearInterval(this.timer);
     this.timer = undefined;
+    void this.store?.then((s) => s.close()).catch(() => {});
+    this.store = undefined;
   }
 }

@@ -7,20 +7,24 @@ import { silentProgress, type Progress } from '../progress.js';
 import type { Paper } from '../types.js';
 import { chunkPaper } from './chunk-paper.js';
 import { Corpus } from './corpus.js';
+import { postingsSearch } from './lexical-index.js';
 import { backendNamed, newBuildId, type OpenIndex } from './index-dir.js';
+import type { VectorBackend } from './vector-index.js';
 import { chunkingSignature, corpusFingerprint, embeddingSignature, FORMAT_VERSION, type IndexManifest } from './manifest.js';
 
 export interface BuildIndexOptions {
   config: Config;
-  /** The vector backend; config.vectorBackend by default. */
-  backend?: string;
-  /** A vector already computed for this chunk text, with this model, when there is one. */
-  reuse?: (text: string) => Float32Array | undefined;
+  /** The vector backend (or its name); config.vectorBackend by default. */
+  backend?: string | VectorBackend;
+  /** The vectors already computed for these chunk texts with this model (undefined where there is none). */
+  reuse?: (texts: string[]) => Promise<Array<Float32Array | undefined>>;
   sources?: string[];
   progress?: Progress;
 }
 
 export interface BuiltIndex extends OpenIndex {
+  /** Every chunk's vector, row r at [r * dims, (r + 1) * dims): what a store that keeps its own copy writes. */
+  matrix: Float32Array;
   embedded: number;
   reused: number;
 }
@@ -37,8 +41,9 @@ export async function buildIndex(papers: Paper[], loaded: Pick<LoadedEmbeddings,
 
   const vectors = new Float32Array(chunks.length * dims);
   const missing: number[] = [];
-  chunks.forEach((c, i) => {
-    const hit = options.reuse?.(c.text);
+  const reused = options.reuse ? await options.reuse(chunks.map((c) => c.text)) : [];
+  chunks.forEach((_, i) => {
+    const hit = reused[i];
     if (hit) vectors.set(hit, i * dims);
     else missing.push(i);
   });
@@ -52,7 +57,7 @@ export async function buildIndex(papers: Paper[], loaded: Pick<LoadedEmbeddings,
     progress.stop();
   }
 
-  const backend = backendNamed(options.backend ?? config.vectorBackend);
+  const backend = typeof options.backend === 'object' ? options.backend : backendNamed(options.backend ?? config.vectorBackend);
   const withText = papers.filter((p) => p.hasText).length;
   const manifest: IndexManifest = {
     formatVersion: FORMAT_VERSION,
@@ -69,5 +74,5 @@ export async function buildIndex(papers: Paper[], loaded: Pick<LoadedEmbeddings,
   const corpus = Corpus.fromChunks(manifest, papers, chunks);
   const index = await backend.build(corpus, vectors, dims, config);
   manifest.buildMs = Date.now() - started;
-  return { corpus, vectors: index, embedded: missing.length, reused: chunks.length - missing.length };
+  return { corpus, vectors: index, lexical: postingsSearch(corpus), matrix: vectors, embedded: missing.length, reused: chunks.length - missing.length };
 }

@@ -1,24 +1,20 @@
 // The papers and chunks of one build, with what every query needs of them: the chunk table (as
-// offsets into the papers' text, so no chunk text is stored twice), BM25 postings and idf, papers
-// by id, and filter masks over chunk rows. Built once by buildIndex or opened from a build folder;
-// never changed afterwards (a new build is a new Corpus, swapped in whole).
+// offsets into the papers' text, so no chunk text is stored twice), term statistics (idf), papers
+// by id, and filter masks over chunk rows. The file store also keeps the BM25 postings here; the
+// Postgres store keeps them in the database and gives the corpus only the term table. Built once
+// by buildIndex or opened from a store; never changed afterwards (a new build is a new Corpus,
+// swapped in whole).
 import path from 'node:path';
 import type { Chunk, Paper, SentenceSpan } from '../types.js';
 import { displayName } from '../text/author-names.js';
 import { chunkText } from './chunk-paper.js';
-import { compileFilters, compileIdYearFilter, filterKey, isEmptyFilter, needsWholePaper, type SearchFilters } from './filters.js';
-import { LexicalIndex } from './lexical-index.js';
+import { compileFilters, compileIdYearFilter, filterKey, foldText as fold, isEmptyFilter, needsWholePaper, type SearchFilters } from './filters.js';
+import { LexicalIndex, type TermStats } from './lexical-index.js';
 import { PaperTable } from './paper-table.js';
 import type { IndexManifest } from './manifest.js';
 import { readTables, writeTables } from './tables.js';
 
-/** What the answer layer reads about a term; the BM25 postings provide it. */
-export interface TermStats {
-  idf(term: string): number;
-  documentFrequency(term: string): number;
-  /** The idf of a term in no document. */
-  readonly maxIdf: number;
-}
+export type { TermStats } from './lexical-index.js';
 
 export interface RowMask {
   /** 1 for each chunk row whose paper passes the filters. */
@@ -26,7 +22,7 @@ export interface RowMask {
   count: number;
 }
 
-interface ChunkTable {
+export interface ChunkTable {
   paperRow: Uint32Array;
   ordinal: Uint16Array;
   /** Chunk r's sentences are spans[2*spanStart[r] .. 2*spanStart[r+1]) as (start, end) pairs. */
@@ -36,7 +32,6 @@ interface ChunkTable {
 
 const FILES = { chunks: 'chunks.bin', lexical: 'lexical.bin' };
 const MASK_CACHE = 8;
-const fold = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 
 export class Corpus {
   private readonly rowById = new Map<string, number>();
@@ -49,7 +44,9 @@ export class Corpus {
     readonly manifest: IndexManifest,
     private readonly paperTable: PaperTable,
     private readonly table: ChunkTable,
-    readonly lexical: LexicalIndex,
+    readonly termStats: TermStats,
+    /** BM25 postings in memory (the file store); undefined when a database holds them. */
+    readonly lexical?: LexicalIndex,
   ) {
     paperTable.ids.forEach((id, i) => this.rowById.set(id, i));
     this.paperChunks = new Uint32Array(paperTable.count + 1);
@@ -78,7 +75,16 @@ export class Corpus {
       table.spanStart[r + 1] = table.spanStart[r] + c.sentences.length;
       c.sentences.forEach((s, j) => table.spans.set([s.start, s.end], 2 * (table.spanStart[r] + j)));
     });
-    return new Corpus(manifest, PaperTable.fromPapers(papers), table, LexicalIndex.fromTexts(chunks.map((c) => c.text)));
+    const lexical = LexicalIndex.fromTexts(chunks.map((c) => c.text));
+    return new Corpus(manifest, PaperTable.fromPapers(papers), table, lexical, lexical);
+  }
+
+  /** A corpus whose postings live elsewhere (a database): papers, the chunk table and the term table. */
+  static fromTables(manifest: IndexManifest, papers: PaperTable, table: ChunkTable, termStats: TermStats): Corpus {
+    if (table.paperRow.length !== manifest.counts.chunks || papers.count !== manifest.counts.papers) {
+      throw new Error(`build ${manifest.buildId} does not match its manifest (${papers.count} papers, ${table.paperRow.length} chunks)`);
+    }
+    return new Corpus(manifest, papers, table, termStats);
   }
 
   static async open(dir: string, manifest: IndexManifest): Promise<Corpus> {
@@ -92,10 +98,11 @@ export class Corpus {
     if (table.paperRow.length !== manifest.counts.chunks || papers.count !== manifest.counts.papers) {
       throw new Error(`the build in ${dir} does not match its manifest (${papers.count} papers, ${table.paperRow.length} chunks)`);
     }
-    return new Corpus(manifest, papers, table, lexical);
+    return new Corpus(manifest, papers, table, lexical, lexical);
   }
 
   async save(dir: string): Promise<void> {
+    if (!this.lexical) throw new Error('this corpus was opened without its postings; it cannot be saved as files');
     await Promise.all([
       this.paperTable.save(dir),
       writeTables(path.join(dir, FILES.chunks), {}, { ...this.table }),
@@ -116,8 +123,9 @@ export class Corpus {
     return this.table.paperRow.length;
   }
 
-  get termStats(): TermStats {
-    return this.lexical;
+  /** The chunk table as arrays (what a store writes). */
+  get chunkTable(): Readonly<ChunkTable> {
+    return this.table;
   }
 
   paper(id: string): Paper | undefined {

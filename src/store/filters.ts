@@ -14,7 +14,13 @@ export interface SearchFilters {
   paperIds?: string[];
 }
 
-const fold = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+/** Case- and accent-insensitive form, for "contains" matches (also what Postgres stores and compares). */
+export const foldText = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+
+/** The folded forms of each author's name a filter text may fall inside: "given family", "family, given". */
+export function authorForms(p: Paper): string[] {
+  return p.authors.flatMap((a) => [foldText(`${a.given ?? ''} ${a.family}`), foldText(`${a.family}, ${a.given ?? ''}`)]);
+}
 
 export function isEmptyFilter(f: SearchFilters | undefined): boolean {
   return !f || (f.yearFrom === undefined && f.yearTo === undefined && !f.authors && !f.venue && !f.design && f.paperIds === undefined);
@@ -40,14 +46,14 @@ export function compileIdYearFilter(f: SearchFilters): (id: string, year: number
 /** @example compileFilters({ yearFrom: 2015 })(paper2012) // false */
 export function compileFilters(f: SearchFilters | undefined): (paper: Paper) => boolean {
   if (!f || isEmptyFilter(f)) return () => true;
-  const author = f.authors ? fold(f.authors.trim()) : null;
-  const venue = f.venue ? fold(f.venue.trim()) : null;
+  const author = f.authors ? foldText(f.authors.trim()) : null;
+  const venue = f.venue ? foldText(f.venue.trim()) : null;
   const idYear = compileIdYearFilter(f);
   return (p) => {
     if (!idYear(p.id, p.year)) return false;
     if (f.design && p.design !== f.design) return false;
-    if (venue && !(p.venue && fold(p.venue).includes(venue))) return false;
-    if (author && !p.authors.some((a) => fold(`${a.given ?? ''} ${a.family}`).includes(author) || fold(`${a.family}, ${a.given ?? ''}`).includes(author))) return false;
+    if (venue && !(p.venue && foldText(p.venue).includes(venue))) return false;
+    if (author && !authorForms(p).some((form) => form.includes(author))) return false;
     return true;
   };
 }

@@ -52,8 +52,8 @@ export class HnswIndex implements VectorIndex {
     return topK(rows, dot, k).map(([row, similarity]) => ({ row, similarity }));
   }
 
-  vector(row: number): Float32Array {
-    return Float32Array.from(this.graph.getPoint(row));
+  async vectors(rows: number[]): Promise<Float32Array[]> {
+    return rows.map((row) => Float32Array.from(this.graph.getPoint(row)));
   }
 
   async save(dir: string): Promise<void> {

@@ -14,12 +14,14 @@ import { PaperTable } from './paper-table.js';
 import { hnswBackend } from './hnsw-index.js';
 import { langchainHnswlibBackend } from './langchain-index.js';
 import { FORMAT_VERSION, type IndexManifest } from './manifest.js';
-import type { VectorBackend, VectorIndex } from './vector-index.js';
+import { postingsSearch } from './lexical-index.js';
+import type { LexicalSearch, VectorBackend, VectorIndex } from './vector-index.js';
 
-/** A build in memory: its corpus and its vectors. */
+/** A build ready to query: its corpus, its vectors and its BM25. */
 export interface OpenIndex {
   corpus: Corpus;
   vectors: VectorIndex;
+  lexical: LexicalSearch;
 }
 
 export const BACKENDS: Record<string, VectorBackend> = { [hnswBackend.name]: hnswBackend, [langchainHnswlibBackend.name]: langchainHnswlibBackend };
@@ -91,7 +93,7 @@ export async function openIndex(config: Config): Promise<OpenIndex & { dir: stri
   if (manifest.formatVersion !== FORMAT_VERSION) throw new IndexLayoutError(dir, manifest.formatVersion);
   const corpus = await Corpus.open(dir, manifest);
   const vectors = await backendNamed(manifest.vectors.backend).open(dir, corpus, manifest.embedding.dims, config);
-  return { corpus, vectors, dir };
+  return { corpus, vectors, lexical: postingsSearch(corpus), dir };
 }
 
 /** The live build's papers, in any layout this project has written (version 1 kept them in papers.json). */

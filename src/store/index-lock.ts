@@ -7,7 +7,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-interface Holder {
+export interface LockHolder {
   pid: number;
   host: string;
   startedAt: string;
@@ -15,14 +15,15 @@ interface Holder {
 
 export class IndexLockedError extends Error {
   override readonly name = 'IndexLockedError';
-  constructor(readonly holder: Holder) {
+  constructor(readonly holder: LockHolder) {
     super(`another ingest (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}) is writing this index; wait for it, or run again with --wait`);
   }
 }
 
 const lockFile = (dataDir: string) => path.join(dataDir, 'index', 'LOCK');
 
-function alive(pid: number): boolean {
+/** Whether a process on this host is still running (a lock held by a dead one is stale). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -31,8 +32,8 @@ function alive(pid: number): boolean {
   }
 }
 
-async function tryLock(file: string): Promise<Holder | null> {
-  const me: Holder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
+async function tryLock(file: string): Promise<LockHolder | null> {
+  const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
   try {
     const handle = await open(file, 'wx');
     await handle.writeFile(JSON.stringify(me));
@@ -41,7 +42,7 @@ async function tryLock(file: string): Promise<Holder | null> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  const holder = await readFile(file, 'utf8').then((s) => JSON.parse(s) as Holder).catch(() => null);
+  const holder = await readFile(file, 'utf8').then((s) => JSON.parse(s) as LockHolder).catch(() => null);
   // Unreadable (being written this instant) counts as held; a dead holder on this host is stale.
   if (holder && holder.host === os.hostname() && !alive(holder.pid)) {
     await rm(file, { force: true });
@@ -54,7 +55,7 @@ async function tryLock(file: string): Promise<Holder | null> {
  * Runs `fn` holding the data directory's write lock.
  * @example await withIndexLock(config.dataDir, () => writeTheIndex(), { wait: true, onWait: console.error })
  */
-export async function withIndexLock<T>(dataDir: string, fn: () => Promise<T>, options: { wait: boolean; onWait?: (holder: Holder) => void; pollMs?: number }): Promise<T> {
+export async function withIndexLock<T>(dataDir: string, fn: () => Promise<T>, options: { wait: boolean; onWait?: (holder: LockHolder) => void; pollMs?: number }): Promise<T> {
   const file = lockFile(dataDir);
   await mkdir(path.dirname(file), { recursive: true });
   let told = false;

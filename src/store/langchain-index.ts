@@ -21,8 +21,8 @@ export interface LangChainIndexOptions<S extends VectorStore> {
   toSimilarity?: (score: number) => number;
   /** Writes the store into `dir` (the build folder's vectors/), when it lives on disk. */
   save?: (store: S, dir: string) => Promise<void>;
-  /** Gives back a row's vector, when the store can. */
-  vector?: (store: S, row: number) => Float32Array;
+  /** Gives back rows' vectors, when the store can. */
+  vectors?: (store: S, rows: number[]) => Promise<Float32Array[]>;
 }
 
 /** Documents for the store: no text (the corpus has it), the row and paper id as metadata. */
@@ -39,7 +39,7 @@ export function rowPredicate(filters: SearchFilters, corpus: Corpus): (doc: Docu
 export class LangChainIndex<S extends VectorStore> implements VectorIndex {
   readonly backend: string;
   readonly dims: number;
-  readonly vector?: (row: number) => Float32Array;
+  readonly vectors?: (rows: number[]) => Promise<Float32Array[]>;
 
   constructor(
     readonly store: S,
@@ -48,8 +48,8 @@ export class LangChainIndex<S extends VectorStore> implements VectorIndex {
   ) {
     this.backend = options.backend;
     this.dims = options.dims;
-    const give = options.vector;
-    if (give) this.vector = (row) => give(store, row);
+    const give = options.vectors;
+    if (give) this.vectors = (rows) => give(store, rows);
   }
 
   async search(query: Float32Array, k: number, filters?: SearchFilters): Promise<VectorHit[]> {
@@ -108,6 +108,6 @@ function hnswlibIndex(store: HNSWLibStore, corpus: Corpus, dims: number): LangCh
       if (corpus.chunkCount) await s.save(dir);
     },
     // HNSWLib's docstore ids are its labels, which are insertion order: the row.
-    vector: (s, row) => Float32Array.from(s.index.getPoint(row)),
+    vectors: async (s, rows) => rows.map((row) => Float32Array.from(s.index.getPoint(row))),
   });
 }

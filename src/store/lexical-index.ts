@@ -5,16 +5,57 @@
 import { contentTerms } from '../text/terms.js';
 import { readTables, writeTables } from './tables.js';
 import { topK } from './top-k.js';
+import type { Corpus } from './corpus.js';
+import type { LexicalHit, LexicalSearch } from './vector-index.js';
 
-export interface LexicalHit {
-  /** Position of the chunk in the corpus's chunk table. */
-  row: number;
-  score: number;
+
+/** What the answer layer reads about a term; the BM25 postings, or a term table, provide it. */
+export interface TermStats {
+  idf(term: string): number;
+  documentFrequency(term: string): number;
+  /** The idf of a term in no document. */
+  readonly maxIdf: number;
 }
 
-/** Robertson–Spärck Jones BM25 with the usual constants. */
-const K1 = 1.2;
-const B = 0.75;
+/** Robertson–Spärck Jones BM25 with the usual constants (Postgres's BM25 query uses the same). */
+export const BM25 = { k1: 1.2, b: 0.75 };
+const K1 = BM25.k1;
+const B = BM25.b;
+
+/** BM25's smoothed inverse document frequency, always > 0. */
+export function bm25Idf(documentFrequency: number, documents: number): number {
+  return Math.log(1 + (documents - documentFrequency + 0.5) / (documentFrequency + 0.5));
+}
+
+/**
+ * What a chunk of average length holding each query term once would score: the sum of the terms'
+ * idf, unknown terms included, so a passage's share of it says how much of the query it matched.
+ */
+export function scoreBound(stats: TermStats, query: string): number {
+  let sum = 0;
+  for (const term of new Set(contentTerms(query))) sum += stats.idf(term);
+  return sum;
+}
+
+/** Document frequencies without postings: what a server holds when the postings live in a database. */
+export class TermTable implements TermStats {
+  constructor(
+    private readonly frequencies: ReadonlyMap<string, number>,
+    readonly documents: number,
+  ) {}
+
+  documentFrequency(term: string): number {
+    return this.frequencies.get(term) ?? 0;
+  }
+
+  idf(term: string): number {
+    return bm25Idf(this.documentFrequency(term), this.documents);
+  }
+
+  get maxIdf(): number {
+    return bm25Idf(0, this.documents);
+  }
+}
 
 interface Postings {
   terms: string[];
@@ -25,7 +66,7 @@ interface Postings {
   docLength: Uint16Array;
 }
 
-export class LexicalIndex {
+export class LexicalIndex implements TermStats {
   private readonly termIds: Map<string, number>;
   private readonly scores: Float64Array;
   private readonly avgLength: number;
@@ -91,10 +132,8 @@ export class LexicalIndex {
     return id === undefined ? 0 : this.postings.offsets[id + 1] - this.postings.offsets[id];
   }
 
-  /** BM25's smoothed inverse document frequency, always > 0. */
   idf(term: string): number {
-    const df = this.documentFrequency(term);
-    return Math.log(1 + (this.size - df + 0.5) / (df + 0.5));
+    return bm25Idf(this.documentFrequency(term), this.size);
   }
 
   /** The idf of a term no chunk contains: the most a single term can weigh. */
@@ -102,14 +141,14 @@ export class LexicalIndex {
     return this.idf('\u0000');
   }
 
-  /**
-   * What a chunk of average length holding each query term once would score: the sum of the terms'
-   * idf, unknown terms included, so a passage's share of it says how much of the query it matched.
-   */
-  scoreBound(query: string): number {
-    let sum = 0;
-    for (const term of new Set(contentTerms(query))) sum += this.idf(term);
-    return sum;
+  /** Every term with its rows and counts, and each row's length in terms: what a database stores. */
+  *postingLists(): Generator<{ term: string; rows: Int32Array; counts: Uint16Array }> {
+    const { terms, offsets, rows, counts } = this.postings;
+    for (let i = 0; i < terms.length; i++) yield { term: terms[i], rows: rows.subarray(offsets[i], offsets[i + 1]), counts: counts.subarray(offsets[i], offsets[i + 1]) };
+  }
+
+  get documentLengths(): Uint16Array {
+    return this.postings.docLength;
   }
 
   /**
@@ -136,4 +175,11 @@ export class LexicalIndex {
     for (const row of touched) scores[row] = 0; // reset the shared accumulator for the next query
     return best.map(([row, score]) => ({ row, score }));
   }
+}
+
+/** BM25 over the corpus's own postings, with filters as the corpus's row masks (the file store). */
+export function postingsSearch(corpus: Corpus): LexicalSearch {
+  const postings = corpus.lexical;
+  if (!postings) throw new Error('this corpus holds no postings; search the store that has them');
+  return { search: async (query, k, filters) => postings.query(query, k, corpus.rowMask(filters)?.mask) };
 }

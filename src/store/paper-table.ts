@@ -31,6 +31,11 @@ export class PaperTable {
     return new PaperTable(papers.map((p) => p.id), years, (row) => papers[row], papers);
   }
 
+  /** Papers as JSON lines read from elsewhere (a database), parsed when first used. */
+  static fromLines(ids: string[], years: Array<number | null>, lines: string[]): PaperTable {
+    return new PaperTable(ids, Int16Array.from(years, (y) => y ?? NO_YEAR), (row) => JSON.parse(lines[row]) as Paper);
+  }
+
   static async open(dir: string): Promise<PaperTable> {
     const [lines, { meta, arrays }] = await Promise.all([readFile(path.join(dir, LINES)), readTables<{ ids: string[] }>(path.join(dir, TABLE))]);
     const offsets = arrays.offsets as Uint32Array;

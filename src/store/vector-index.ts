@@ -1,7 +1,8 @@
 // The seam between retrieval and whatever holds the vectors. A backend answers one question — the
 // chunk rows nearest a query vector, among the papers a filter allows — and says how it is saved
 // and opened. Filters are data (SearchFilters), so each backend translates them into its own terms:
-// a row mask for hnswlib, a metadata predicate for a LangChain store, SQL for Postgres.
+// a row mask for hnswlib, a metadata predicate for a LangChain store, SQL for Postgres. BM25 is the
+// same kind of seam (LexicalSearch): postings in memory for the file store, a table in Postgres.
 import type { Config } from '../config.js';
 import type { Corpus } from './corpus.js';
 import type { SearchFilters } from './filters.js';
@@ -18,10 +19,22 @@ export interface VectorIndex {
   readonly dims: number;
   /** The k nearest chunk rows among those whose paper passes `filters`, nearest first. */
   search(query: Float32Array, k: number, filters?: SearchFilters): Promise<VectorHit[]>;
-  /** The stored vector of a row, when the backend can give it back (so a re-ingest embeds only what changed). */
-  vector?(row: number): Float32Array;
+  /** The stored vectors of these rows, when the backend can give them back (so a re-ingest embeds only what changed). */
+  vectors?(rows: number[]): Promise<Float32Array[]>;
   /** Writes the index into a build folder (the backend's own files, under vectors/). */
   save(dir: string): Promise<void>;
+}
+
+/** The other half of hybrid retrieval: BM25 over the same chunk rows, filters applied before the cut. */
+export interface LexicalSearch {
+  /** The k best chunk rows for the query's terms among those whose paper passes `filters`, best first. */
+  search(query: string, k: number, filters?: SearchFilters): Promise<LexicalHit[]>;
+}
+
+export interface LexicalHit {
+  row: number;
+  /** BM25 score (the same formula and tokenizer in every backend, so scores compare). */
+  score: number;
 }
 
 export interface VectorBackend {
