@@ -7,8 +7,8 @@ import type { LoadedEmbeddings } from '../src/embeddings/load-embedding-model.js
 import { ParseError } from '../src/errors.js';
 import { silentProgress, type Progress } from '../src/progress.js';
 import { buildIndex } from '../src/store/build-index.js';
-import { withIndexLock } from '../src/store/index-lock.js';
-import { IndexLayoutError, NoIndexError, openIndex, readStoredPapers, writeIndex } from '../src/store/index-dir.js';
+import { IndexLayoutError, NoIndexError } from '../src/store/index-dir.js';
+import { openStore, type IndexStore } from '../src/store/index-store.js';
 import { chunkingSignature, embeddingSignature, manifestMismatches, type IndexManifest } from '../src/store/manifest.js';
 import type { Paper } from '../src/types.js';
 import { mergePapers } from './merge-papers.js';
@@ -38,6 +38,7 @@ export interface BuildReport {
   reembedReason: string | null;
   warnings: string[];
   manifest: IndexManifest;
+  /** Where the build went: its folder, or its database and build id. */
   buildDir: string;
   papers: Paper[];
 }
@@ -46,6 +47,8 @@ export interface BuildOptions {
   config: Config;
   files: string[];
   loaded: LoadedEmbeddings;
+  /** Where builds live; the one the configuration names (openStore) by default. */
+  store?: IndexStore;
   /** Drop the existing index and build from these files alone. */
   replace?: boolean;
   progress?: Progress;
@@ -57,25 +60,31 @@ export interface BuildOptions {
 }
 
 /** What the live build offers this run: its papers, and a vector for each chunk text it can re-use. */
-async function previousBuild(config: Config, loaded: LoadedEmbeddings): Promise<{ papers: Paper[]; manifest: IndexManifest | null; reuse?: (text: string) => Float32Array | undefined; reembedReason: string | null }> {
+async function previousBuild(config: Config, store: IndexStore, loaded: LoadedEmbeddings): Promise<{ papers: Paper[]; manifest: IndexManifest | null; reuse?: (texts: string[]) => Promise<Array<Float32Array | undefined>>; reembedReason: string | null }> {
   let open;
   try {
-    open = await openIndex(config);
+    open = await store.open();
   } catch (error) {
     if (error instanceof NoIndexError) return { papers: [], manifest: null, reembedReason: null };
     if (!(error instanceof IndexLayoutError)) throw error;
-    const stored = (await readStoredPapers(config.dataDir))!;
+    const stored = (await store.readStoredPapers())!;
     return { papers: stored.papers, manifest: stored.manifest, reembedReason: 'the index was written in an older on-disk layout' };
   }
   const { corpus, vectors } = open;
   const mismatches = manifestMismatches(corpus.manifest, embeddingSignature(loaded.info), chunkingSignature(config));
-  if (mismatches.length || !vectors.vector) {
+  if (mismatches.length || !vectors.vectors) {
     return { papers: [...corpus.papers], manifest: corpus.manifest, reembedReason: mismatches.length ? `the index was built differently (${mismatches.join('; ')})` : `the ${vectors.backend} backend cannot give its vectors back` };
   }
   const rows = new Map<string, number>();
   corpus.chunkTexts().forEach((text, row) => rows.set(text, row));
-  const give = vectors.vector.bind(vectors);
-  return { papers: [...corpus.papers], manifest: corpus.manifest, reembedReason: null, reuse: (text) => (rows.has(text) ? give(rows.get(text)!) : undefined) };
+  const give = vectors.vectors.bind(vectors);
+  const reuse = async (texts: string[]) => {
+    const known = texts.map((t) => rows.get(t));
+    const found = await give(known.filter((r) => r !== undefined));
+    let next = 0;
+    return known.map((r) => (r === undefined ? undefined : found[next++]));
+  };
+  return { papers: [...corpus.papers], manifest: corpus.manifest, reembedReason: null, reuse };
 }
 
 /**
@@ -83,18 +92,23 @@ async function previousBuild(config: Config, loaded: LoadedEmbeddings): Promise<
  * rebuilds the stored papers (after a change of model, chunking or on-disk layout).
  * @example await ingestFiles({ config, files: ['export.ris'], loaded })
  */
-export function ingestFiles(options: BuildOptions): Promise<BuildReport> {
-  // The lock spans read-merge-write: a build merges onto the build it read, so two at once lose papers.
-  return withIndexLock(options.config.dataDir, () => ingestLocked(options), {
-    wait: options.wait ?? true,
-    onWait: (h) => options.onWait?.(`Waiting for another ingest (pid ${h.pid} on ${h.host}, since ${h.startedAt}) to finish…`),
-  });
+export async function ingestFiles(options: BuildOptions): Promise<BuildReport> {
+  const store = options.store ?? (await openStore(options.config));
+  try {
+    // The lock spans read-merge-write: a build merges onto the build it read, so two at once lose papers.
+    return await store.withWriteLock(() => ingestLocked(options, store), {
+      wait: options.wait ?? true,
+      onWait: (h) => options.onWait?.(`Waiting for another ingest (pid ${h.pid} on ${h.host}, since ${h.startedAt}) to finish…`),
+    });
+  } finally {
+    if (!options.store) await store.close();
+  }
 }
 
-async function ingestLocked(options: BuildOptions): Promise<BuildReport> {
+async function ingestLocked(options: BuildOptions, store: IndexStore): Promise<BuildReport> {
   const { config, loaded } = options;
   const progress = options.progress ?? silentProgress;
-  const existing = options.replace ? { papers: [], manifest: null, reembedReason: null } : await previousBuild(config, loaded);
+  const existing = options.replace ? { papers: [], manifest: null, reembedReason: null } : await previousBuild(config, store, loaded);
   const { reembedReason } = existing;
 
   // read → parse → normalise
@@ -134,8 +148,8 @@ async function ingestLocked(options: BuildOptions): Promise<BuildReport> {
   // merge, then chunk → embed (re-using unchanged chunks' vectors) → index → write
   const { papers, added, updated } = mergePapers(existing.papers, incoming);
   const sources = [...new Set([...(existing.manifest?.sources ?? []), ...options.files.map((f) => path.resolve(f))])];
-  const built = await buildIndex(papers, loaded, { config, reuse: existing.reuse, sources, progress });
-  const buildDir = await writeIndex(config.dataDir, built);
+  const built = await buildIndex(papers, loaded, { config, backend: store.backend, reuse: existing.reuse, sources, progress });
+  const buildDir = await store.write(built, progress);
   const manifest = built.corpus.manifest;
 
   return {

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
 import { loadEmbeddingModel } from './embeddings/load-embedding-model.js';
-import { openIndex } from './store/index-dir.js';
+import { openStore } from './store/index-store.js';
 import { chunkingSignature, embeddingSignature, manifestMismatches } from './store/manifest.js';
 import { partsFor } from './server/live-index.js';
 
@@ -52,28 +52,33 @@ async function main(): Promise<number> {
   }
   const config = loadConfig();
   const loaded = await loadEmbeddingModel(config);
-  const index = await openIndex(config);
-  const mismatches = manifestMismatches(index.corpus.manifest, embeddingSignature(loaded.info), chunkingSignature(config));
-  if (mismatches.length) throw new Error(`the index was built differently (${mismatches.join('; ')}); run npm run ingest -- --rebuild`);
-  const result = await partsFor(config, loaded, index).answerer.ask({
-    question,
-    k: num(values.k, '--k'),
-    mode: values.mode as 'extractive' | 'llm' | undefined,
-    filters: { yearFrom: num(values['year-from'], '--year-from'), yearTo: num(values['year-to'], '--year-to'), authors: values.author },
-  });
-  if (values.json) {
-    console.log(JSON.stringify(result, null, 2));
+  const store = await openStore(config);
+  try {
+    const index = await store.open();
+    const mismatches = manifestMismatches(index.corpus.manifest, embeddingSignature(loaded.info), chunkingSignature(config));
+    if (mismatches.length) throw new Error(`the index was built differently (${mismatches.join('; ')}); run npm run ingest -- --rebuild`);
+    const result = await partsFor(config, loaded, index).answerer.ask({
+      question,
+      k: num(values.k, '--k'),
+      mode: values.mode as 'extractive' | 'llm' | undefined,
+      filters: { yearFrom: num(values['year-from'], '--year-from'), yearTo: num(values['year-to'], '--year-to'), authors: values.author },
+    });
+    if (values.json) {
+      console.log(JSON.stringify(result, null, 2));
+      return 0;
+    }
+    console.log(`\n${result.answer}\n`);
+    for (const c of result.citations) {
+      const facts = [c.design, c.sampleSize].filter(Boolean).join(', ');
+      console.log(`[${c.n}] ${c.label}${c.title ? `. ${c.title}` : ''}${c.venue ? `. ${c.venue}` : ''}${c.doi ? `. https://doi.org/${c.doi}` : ''}${facts ? ` (${facts})` : ''}`);
+      if (c.quote) console.log(`    “${c.quote}”${c.supported ? '' : '  [not clearly supported]'}`);
+    }
+    if (result.closest?.length) console.log(`Closest papers: ${result.closest.map((p) => p.label).join('; ')}`);
+    if (result.notice) console.log(`\nNote: ${result.notice}`);
     return 0;
+  } finally {
+    await store.close();
   }
-  console.log(`\n${result.answer}\n`);
-  for (const c of result.citations) {
-    const facts = [c.design, c.sampleSize].filter(Boolean).join(', ');
-    console.log(`[${c.n}] ${c.label}${c.title ? `. ${c.title}` : ''}${c.venue ? `. ${c.venue}` : ''}${c.doi ? `. https://doi.org/${c.doi}` : ''}${facts ? ` (${facts})` : ''}`);
-    if (c.quote) console.log(`    “${c.quote}”${c.supported ? '' : '  [not clearly supported]'}`);
-  }
-  if (result.closest?.length) console.log(`Closest papers: ${result.closest.map((p) => p.label).join('; ')}`);
-  if (result.notice) console.log(`\nNote: ${result.notice}`);
-  return 0;
 }
 
 main().then(

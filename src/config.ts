@@ -53,6 +53,9 @@ const envSchema = z.object({
   HNSW_EF_SEARCH: int(10, 2000).default(200),
 
   VECTOR_BACKEND: z.enum(['hnsw', 'langchain-hnswlib']).default('hnsw'),
+  DATABASE_URL: optionalString,
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,40}$/, 'a lower-case SQL identifier').default('abstracts'),
+  DATABASE_POOL_SIZE: int(1, 200).default(10),
   INDEX_POLL_MS: int(0, 3_600_000).default(1000),
 
   RETRIEVAL_K: int(1, 50).default(6),
@@ -88,6 +91,11 @@ export interface Config {
   hnsw: { m: number; efConstruction: number; efSearch: number };
   /** Which vector store new builds use (a build is always opened with the backend that wrote it). */
   vectorBackend: 'hnsw' | 'langchain-hnswlib';
+  /**
+   * With DATABASE_URL, builds live in Postgres (pgvector) and DATA_DIR holds only caches; several
+   * servers can share one. `schema` holds every table, so one database can hold several libraries.
+   */
+  database?: { url: string; schema: string; poolSize: number };
   /** How often the server looks for a new build (0: never; it then serves what it opened). */
   indexPollMs: number;
   retrievalK: number;
@@ -139,6 +147,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     chunking: { sentencesPerChunk: e.CHUNK_SENTENCES, overlap: Math.min(e.CHUNK_OVERLAP, e.CHUNK_SENTENCES - 1) },
     hnsw: { m: e.HNSW_M, efConstruction: e.HNSW_EF_CONSTRUCTION, efSearch: e.HNSW_EF_SEARCH },
     vectorBackend: e.VECTOR_BACKEND,
+    database: e.DATABASE_URL ? { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE } : undefined,
     indexPollMs: e.INDEX_POLL_MS,
     retrievalK: e.RETRIEVAL_K,
     retrievalDenseWeight: e.RETRIEVAL_DENSE_WEIGHT,
