@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/server/app.js';
 import { LiveIndex, type ServingParts } from '../src/server/live-index.js';
 import { loadEmbeddingModel } from '../src/embeddings/load-embedding-model.js';
-import { readManifest } from '../src/store/index-dir.js';
+import { openStore } from '../src/store/index-store.js';
 import { ingestFiles } from '../ingest/ingest-files.js';
 import type { Config } from '../src/config.js';
 import { SEED, tempDir, testConfig } from './helpers.js';
@@ -24,7 +24,9 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
   const config = testConfig(dataDir ?? tmp!.dir, env);
   const loaded = await loadEmbeddingModel(config);
   // What npm start does on first run (there by running the ingest command): the bundled corpus.
-  if (!(await readManifest(config.dataDir))) await ingestFiles({ config, files: [SEED], loaded });
+  const store = await openStore(config);
+  const built = await store.readManifest().finally(() => store.close());
+  if (!built) await ingestFiles({ config, files: [SEED], loaded });
   const live = new LiveIndex(config, () => {});
   live.setModel(loaded);
   const opened = await live.check();

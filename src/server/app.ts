@@ -41,6 +41,7 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
       builtAt: m?.builtAt,
       buildId: m?.buildId,
       reloads,
+      store: config.database ? 'postgres' : 'files',
       vectorBackend: m?.vectors.backend,
       embedding: model ? { model: model.modelId, wanted: model.wanted, offline: model.offline, fallbackReason: model.fallbackReason, dims: model.dims } : null,
       answerer: config.llm ? 'llm' : 'extractive',

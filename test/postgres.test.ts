@@ -1,0 +1,231 @@
+// The Postgres store against a real Postgres: PGlite with pgvector on the wire protocol, started
+// here (or TEST_DATABASE_URL's server). Ingest → ask over HTTP, filters as SQL with the embedded
+// store's results, migrations, a killed ingest, and two server processes on one database.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestFiles } from '../ingest/ingest-files.js';
+import type { Config } from '../src/config.js';
+import { loadEmbeddingModel, type LoadedEmbeddings } from '../src/embeddings/load-embedding-model.js';
+import { FileStore, openStore } from '../src/store/index-store.js';
+import type { OpenIndex } from '../src/store/index-dir.js';
+import type { SearchFilters } from '../src/store/filters.js';
+import { DatabaseVersionError, SCHEMA_VERSION } from '../src/store/postgres/schema.js';
+import { startTestServer, type TestServer } from './server-harness.js';
+import { startTestDatabase, type TestDatabase } from './postgres-server.js';
+import { fixture, ROOT, SEED, tempDir, testConfig } from './helpers.js';
+
+let db: TestDatabase;
+let tmp: ReturnType<typeof tempDir>;
+let config: Config;
+let loaded: LoadedEmbeddings;
+let sql: pg.Pool;
+const cleanups: Array<() => unknown> = [];
+
+beforeAll(async () => {
+  db = await startTestDatabase();
+  tmp = tempDir();
+  config = testConfig(tmp.dir, db.env);
+  loaded = await loadEmbeddingModel(config);
+  sql = new pg.Pool({ connectionString: db.url, max: 2 });
+  await ingestFiles({ config, files: [SEED], loaded });
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+  await sql.end();
+  await db.stop();
+  tmp.cleanup();
+});
+
+const s = () => `"${db.schema}"`;
+const currentId = async () => (await sql.query(`SELECT b.build_id FROM ${s()}.current_build c JOIN ${s()}.builds b USING (seq)`)).rows[0]?.build_id as string | undefined;
+
+describe('the Postgres store', () => {
+  it('answers over HTTP from a build that lives in the database, with DATA_DIR holding no index', async () => {
+    const server = await startTestServer(db.env, tmp.dir);
+    cleanups.push(() => server.close());
+    const health = await (await fetch(`${server.url}/api/health`)).json();
+    expect(health).toMatchObject({ status: 'ready', papers: 9, vectorBackend: 'pgvector', store: 'postgres' });
+    const res = await server.post('/api/ask', { question: 'What did patients say about residential alternatives to hospital admission?' });
+    const body = await res.json();
+    expect(res.status).toBe(200);
+    expect(body.answerable).toBe(true);
+    expect(body.citations[0].label).toMatch(/^Gilburt/);
+    // Everything the index is lives in Postgres; the data directory has only the model cache.
+    expect(existsSync(path.join(tmp.dir, 'index'))).toBe(false);
+  });
+
+  it('applies its migrations once, however many processes connect at once, and refuses a newer schema', async () => {
+    const stores = await Promise.all([openStore(config), openStore(config), openStore(config)]);
+    await Promise.all(stores.map((st) => st.close()));
+    const { rows } = await sql.query(`SELECT version FROM ${s()}.schema_migrations ORDER BY version`);
+    expect(rows.map((r) => r.version)).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
+
+    const newer = testConfig(tmp.dir, { ...db.env, DATABASE_SCHEMA: `${db.schema}_newer` });
+    await (await openStore(newer)).close();
+    await sql.query(`INSERT INTO "${db.schema}_newer".schema_migrations (version) VALUES ($1)`, [SCHEMA_VERSION + 1]);
+    const refused = openStore(newer);
+    await expect(refused).rejects.toBeInstanceOf(DatabaseVersionError);
+    await expect(refused).rejects.toThrow(/newer version of abstracts-chat/);
+    await sql.query(`DROP SCHEMA "${db.schema}_newer" CASCADE`);
+  });
+});
+
+describe('filters in SQL', () => {
+  let pgIndex: OpenIndex;
+  let fileIndex: OpenIndex;
+  beforeAll(async () => {
+    const store = await openStore(config);
+    cleanups.push(() => store.close());
+    pgIndex = await store.open();
+    const files = testConfig(path.join(tmp.dir, 'files'));
+    await ingestFiles({ config: files, files: [SEED], loaded });
+    fileIndex = await new FileStore(files).open();
+  });
+
+  const gilburt = () => pgIndex.corpus.papers.find((p) => p.label.startsWith('Gilburt'))!.id;
+  const cases = (): Array<[string, SearchFilters]> => [
+    ['none', {}],
+    ['year range', { yearFrom: 2015, yearTo: 2020 }],
+    ['author, any case and accent', { authors: 'GILBÚRT' }],
+    ['venue', { venue: 'psychiatric' }],
+    ['design', { design: 'qualitative' }],
+    ['paper ids', { paperIds: [gilburt()] }],
+    ['an empty scope', { paperIds: [] }],
+  ];
+
+  it('ranks BM25 exactly as the embedded store does, with and without each filter', async () => {
+    for (const [name, f] of cases()) {
+      for (const q of ['peer support and stigma', 'residential alternatives to hospital', 'employment of peer specialists']) {
+        const [a, b] = await Promise.all([pgIndex.lexical.search(q, 10, f), fileIndex.lexical.search(q, 10, f)]);
+        expect(a.map((h) => h.row), `${name}: ${q}`).toEqual(b.map((h) => h.row));
+        a.forEach((h, i) => expect(h.score).toBeCloseTo(b[i].score, 9));
+      }
+    }
+  });
+
+  it('finds the same nearest chunks as the embedded store, with and without each filter', async () => {
+    const [v] = await loaded.embeddings.embedRaw(['peer support and stigma']);
+    for (const [name, f] of cases()) {
+      const [a, b] = await Promise.all([pgIndex.vectors.search(v, 8, f), fileIndex.vectors.search(v, 8, f)]);
+      expect(a.map((h) => h.row), name).toEqual(b.map((h) => h.row));
+      a.forEach((h, i) => expect(h.similarity).toBeCloseTo(b[i].similarity, 5));
+    }
+  });
+
+  it('filters inside the search, not after the cut: a scope far from the query still fills k', async () => {
+    // Gilburt's chunks are nowhere near this query's top 3; a post-filter would return nothing.
+    const [v] = await loaded.embeddings.embedRaw(['employment of peer support specialists']);
+    const unfiltered = await pgIndex.vectors.search(v, 3);
+    expect(unfiltered.some((h) => pgIndex.corpus.paperOfRow(h.row).id === gilburt())).toBe(false);
+    const scoped = await pgIndex.vectors.search(v, 3, { paperIds: [gilburt()] });
+    expect(scoped).toHaveLength(3);
+    for (const h of scoped) expect(pgIndex.corpus.paperOfRow(h.row).id).toBe(gilburt());
+  });
+
+  it('re-ingesting unchanged papers embeds nothing: their vectors come back from the database', async () => {
+    const report = await ingestFiles({ config, files: [SEED], loaded });
+    expect(report.chunksEmbedded).toBe(0);
+    expect(report.chunksReused).toBe(pgIndex.corpus.chunkCount);
+  });
+});
+
+function run(script: string, args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], { cwd: ROOT, env: { ...process.env, EMBEDDING_MODEL: 'offline', ...env } });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A JSON-lines export of `n` distinct synthetic papers, big enough that writing it takes seconds. */
+function syntheticExport(file: string, n: number): string {
+  const topics = ['peer support', 'stigma', 'recovery', 'employment', 'loneliness', 'housing', 'crisis care', 'family carers'];
+  const lines = Array.from({ length: n }, (_, i) => {
+    const a = topics[i % topics.length];
+    const b = topics[(i * 7 + 3) % topics.length];
+    const sentences = Array.from({ length: 12 }, (_, j) => `Study ${i} measured ${a} and ${b} in cohort ${j} of ${100 + ((i * 31 + j) % 900)} adults, finding effect ${((i * j) % 97) / 10}.`);
+    return JSON.stringify({ title: `Synthetic study ${i} of ${a} and ${b}`, abstract: sentences.join(' '), authors: [`Author${i} Person`], year: 2000 + (i % 25) });
+  });
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+describe('a killed ingest', () => {
+  it('leaves the previous build served; the next ingest drops its tables and completes', async () => {
+    const server: TestServer = await startTestServer(db.env, tmp.dir);
+    cleanups.push(() => server.close());
+    const before = await currentId();
+    const big = syntheticExport(path.join(tmp.dir, 'big.jsonl'), 1500);
+    const ingest = run('ingest/cli.ts', ['--quiet', big], { ...db.env, DATA_DIR: tmp.dir });
+    let out = '';
+    ingest.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    // Kill it mid-write: once its build has some chunk rows in the database, and before it is current.
+    const seq = await until('the ingest to start writing chunks', async () => {
+      const { rows } = await sql.query(`SELECT seq FROM ${s()}.builds WHERE status = 'writing'`);
+      if (!rows[0]) return undefined;
+      const count = await sql.query(`SELECT count(*)::int AS n FROM ${s()}."b${rows[0].seq}_chunks"`);
+      return count.rows[0].n > 0 ? (rows[0].seq as string) : undefined;
+    }, 90_000);
+    ingest.kill('SIGKILL');
+    await new Promise((r) => ingest.on('exit', r));
+
+    expect(await currentId()).toBe(before);
+    await server.live.check();
+    expect(server.live.parts().corpus.manifest.buildId).toBe(before);
+    const res = await server.post('/api/ask', { question: 'What did patients say about residential alternatives to hospital admission?' });
+    expect(res.status).toBe(200);
+    expect((await res.json()).citations[0].label).toMatch(/^Gilburt/);
+
+    // The dead writer's lease (this host, its pid gone) is taken over at once, and its half build dropped.
+    const rerun = run('ingest/cli.ts', ['--quiet', big], { ...db.env, DATA_DIR: tmp.dir });
+    rerun.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    expect(await new Promise((r) => rerun.on('exit', r)), out).toBe(0);
+    expect(await currentId()).not.toBe(before);
+    const { rows } = await sql.query(`SELECT seq, status FROM ${s()}.builds ORDER BY seq`);
+    expect(rows.map((r) => r.seq)).not.toContain(seq);
+    expect(rows.every((r) => r.status === 'complete')).toBe(true);
+    const tables = await sql.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1 AND tablename LIKE $2`, [db.schema, `b${seq}\\_%`]);
+    expect(tables.rows[0].n).toBe(0);
+    await server.live.check();
+    expect(server.live.parts().corpus.paperCount).toBe(9 + 1500);
+  }, 240_000);
+});
+
+describe('two servers, one database', () => {
+  it('each answers, and both switch to a build an ingest run elsewhere writes', async () => {
+    const servers = [0, 1].map(() => {
+      const dir = tempDir();
+      cleanups.push(dir.cleanup);
+      const child = run('src/server/main.ts', [], { ...db.env, DATA_DIR: dir.dir, PORT: '0', INDEX_POLL_MS: '250' });
+      let log = '';
+      child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+      cleanups.push(() => child.kill());
+      return { child, log: () => log };
+    });
+    const urls = await Promise.all(servers.map((sv) => until('a port', async () => sv.log().match(/listening on (http:\/\/127\.0\.0\.1:\d+)/)?.[1])));
+    const health = (url: string) => fetch(`${url}/api/health`).then((r) => r.json());
+    const ready = await Promise.all(urls.map((u) => until('ready', async () => ((h) => (h.status === 'ready' ? h : undefined))(await health(u)))));
+    expect(ready[0].buildId).toBe(ready[1].buildId);
+    const papers = ready[0].papers;
+
+    const ingest = run('ingest/cli.ts', ['--quiet', fixture('sample.ris')], { ...db.env, DATA_DIR: tmp.dir });
+    expect(await new Promise((r) => ingest.on('exit', r))).toBe(0);
+    const after = await Promise.all(urls.map((u) => until('the switch', async () => ((h) => (h.papers > papers ? h : undefined))(await health(u)), 15_000)));
+    expect(after[0].buildId).toBe(after[1].buildId);
+    for (const url of urls) {
+      const res = await fetch(`${url}/api/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'peer support workers in acute psychiatric wards', k: 1 }) });
+      expect((await res.json()).results[0].paperId).toBe('doi:10.5555/jpmhn.2019.0112');
+    }
+  }, 180_000);
+});
