@@ -18,10 +18,11 @@ import { mean, ndcgAtK, percentile, recallAtK, reciprocalRank, table } from './m
 import { buildCorpus, serviceFor, type EvalCorpus } from './eval/corpora.js';
 import { loadBundled, loadPubmedQa, loadScifact, loadWrittenSet, resolveRefs, SHARED_DATASETS, QUESTION_SETS } from './eval/datasets.js';
 import { calibrate } from './eval/calibrate.js';
+import { postgresEval } from './eval/postgres-backend.js';
 import { checkWhyExample, loadWhyExamples, resolveHistory, type WhyExample } from './eval/why-examples.js';
 import { pubmedQaReport, refusalReport, riskCoverage, scifactReport, writtenReport, type Outcome } from './eval/answer-quality.js';
 
-const HELP = `Usage: npm run eval -- [--calibrate] [--dev] [--no-datasets] [--beir <dir>] [--beir-only] [--limit <n>]
+const HELP = `Usage: npm run eval -- [--calibrate] [--dev] [--no-datasets] [--beir <dir> [--postgres]] [--beir-only] [--limit <n>]
 
 Always: the labelled questions in test/eval/questions.json and the examples in
 test/eval/why-examples.json over the bundled corpus, with a retrieval ablation.
@@ -32,6 +33,9 @@ cross-corpus negatives, and the hand-written near-misses and paraphrases (their 
   --dev          also run the near-miss and paraphrase dev lists (for development; not reported)
   --no-datasets  skip the shared datasets (bundled corpus only)
   --beir <dir>   also ingest a BEIR dataset and report nDCG@10 / recall@100, fusion tuned on train
+  --postgres     with --beir: also write the same build into Postgres (DATABASE_URL, or a PGlite
+                 started for the run) and report its figures beside the embedded store's, with
+                 Postgres full text search (tsvector, ts_rank) as a lexical alternative
   --limit <n>    use only the first n BEIR test queries (quick runs)
 
 The embedding model is the offline one unless EMBEDDING_MODEL names another (used when available).`;
@@ -43,6 +47,7 @@ const { values: flags } = parseArgs({
     'no-datasets': { type: 'boolean', default: false },
     beir: { type: 'string' },
     'beir-only': { type: 'boolean', default: false },
+    postgres: { type: 'boolean', default: false },
     limit: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -265,22 +270,26 @@ async function evalBeir(dir: string, loaded: LoadedEmbeddings) {
   );
   const corpus = await buildCorpus(path.basename(dir), papers, config, loaded);
   const buildSeconds = (performance.now() - t0) / 1000;
-  const retriever = corpus.retriever;
-
-  const run = async (qrels: Map<string, Map<string, number>>, mode: RetrievalMode, denseWeight = 1, limit = Infinity) => {
+  const score = async (qrels: Map<string, Map<string, number>>, rank: (query: string) => Promise<string[]>, limit = Infinity) => {
     const ndcg: number[] = [];
     const recall: number[] = [];
+    const ms: number[] = [];
     let n = 0;
     for (const [qid, rel] of qrels) {
       if (n++ >= limit) break;
       const text = queries.get(qid);
       if (!text || rel.size === 0) continue;
-      const ranking = (await retriever.retrieve(text, { k: 100, mode, denseWeight, passagesPerPaper: 1 })).map((r) => r.paper.id);
+      const t = performance.now();
+      const ranking = await rank(text);
+      ms.push(performance.now() - t);
       ndcg.push(ndcgAtK(ranking, rel, 10));
       recall.push(recallAtK(ranking, new Set(rel.keys()), 100));
     }
-    return { ndcg10: mean(ndcg), recall100: mean(recall), queries: ndcg.length };
+    return { ndcg10: mean(ndcg), recall100: mean(recall), queries: ndcg.length, msPerQuery: mean(ms) };
   };
+  const ranker = (retriever: typeof corpus.retriever, mode: RetrievalMode, denseWeight: number) => async (text: string) =>
+    (await retriever.retrieve(text, { k: 100, mode, denseWeight, passagesPerPaper: 1 })).map((r) => r.paper.id);
+  const run = (qrels: Map<string, Map<string, number>>, mode: RetrievalMode, denseWeight = 1, limit = Infinity) => score(qrels, ranker(corpus.retriever, mode, denseWeight), limit);
 
   // Tune the fusion weight on train; report test.
   const train = existsSync(path.join(dir, 'qrels/train.tsv')) ? readQrels(path.join(dir, 'qrels/train.tsv')) : null;
@@ -322,6 +331,31 @@ async function evalBeir(dir: string, loaded: LoadedEmbeddings) {
       `\n\nIndex built in memory in ${buildSeconds.toFixed(1)} s (${corpus.corpus.chunkCount} chunks).`,
   );
   report.beir = { dataset: name, documents: papers.length, model: loaded.info.modelId, bm25, dense, fused, denseWeight: bestWeight, tuning, published };
+  if (!flags.postgres) return;
+
+  // The same build in Postgres, the same test queries, the weight tuned above.
+  log('Writing the same build into Postgres…');
+  const pgEval = await postgresEval(papers, corpus.corpus, corpus.matrix, config, loaded);
+  try {
+    const pgRun = (mode: RetrievalMode, w = 1) => score(test, ranker(pgEval.retriever, mode, w), limit);
+    const pg = { bm25: await pgRun('lexical'), dense: await pgRun('dense'), fused: await pgRun('fused', bestWeight), fullText: await score(test, (q) => pgEval.fullTextRanking(q, 100), limit) };
+    const row = (what: string, a: { ndcg10: number; msPerQuery: number }, b: { ndcg10: number; recall100: number; msPerQuery: number }) => [what, a.ndcg10, b.ndcg10, (b.ndcg10 - a.ndcg10).toFixed(4), b.recall100, a.msPerQuery.toFixed(1), b.msPerQuery.toFixed(1)];
+    print(
+      `BEIR ${name} in Postgres: the same build, ${pgEval.where}`,
+      table(
+        ['retrieval', 'nDCG@10 embedded', 'nDCG@10 Postgres', 'difference', 'recall@100 Postgres', 'ms/query embedded', 'ms/query Postgres'],
+        [
+          row('BM25 (posting lists in SQL, our tokenizer)', bm25, pg.bm25),
+          row(`dense (pgvector HNSW, ef_search ${config.hnsw.efSearch})`, dense, pg.dense),
+          row(`fused, dense weight ${bestWeight}`, fused, pg.fused),
+          row('Postgres full text instead of BM25 (tsvector, ts_rank)', bm25, pg.fullText),
+        ],
+      ) + `\n\nWritten into Postgres in ${pgEval.writeSeconds.toFixed(1)} s (${corpus.corpus.chunkCount} chunks, HNSW index included). Latency here is one query at a time through the whole retriever; npm run bench measures search and /api/ask throughput.`,
+    );
+    report.beirPostgres = { where: pgEval.where, writeSeconds: pgEval.writeSeconds, ...pg };
+  } finally {
+    await pgEval.close();
+  }
 }
 
 // ------------------------------------------------------------------ run

@@ -22,7 +22,7 @@ import { rng, seedText, syntheticAbstracts } from './synthetic-corpus.js';
 
 const HELP = `Usage: npm run bench -- [options]
 
-Sections (all by default): search, embed, ingest, server, cold
+Sections (all by default): search, embed, ingest, server, cold, postgres
   --only <list>            comma-separated sections to run
   --vectors <list>         vector counts for the search section (default 10000,100000)
   --queries <n>            queries per size (default 200)
@@ -34,6 +34,9 @@ Sections (all by default): search, embed, ingest, server, cold
   --duration <s>           seconds per load test (default 10)
   --connections <n>        concurrent connections (default 16)
   --cold-papers <n>        papers in the cold-start index (default 10000)
+  --pg-chunks <list>       chunk counts for the postgres section (default 10000,100000); it runs
+                           against DATABASE_URL when set, else a PGlite it starts on 127.0.0.1
+  --pg-sizing-vectors <n>  384-dim vectors for the pgvector HNSW size figure (default 20000)
 Results: printed, and written to bench/results/latest.json and latest.md (gitignored).`;
 
 const { values: flags } = parseArgs({
@@ -49,6 +52,8 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '16' },
     'cold-papers': { type: 'string', default: '10000' },
+    'pg-chunks': { type: 'string', default: '10000,100000' },
+    'pg-sizing-vectors': { type: 'string', default: '20000' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -56,7 +61,7 @@ if (flags.help) {
   console.log(HELP);
   process.exit(0);
 }
-const sections = new Set((flags.only ?? 'search,embed,ingest,server,cold').split(','));
+const sections = new Set((flags.only ?? 'search,embed,ingest,server,cold,postgres').split(','));
 const list = (s: string) => s.split(',').map(Number);
 
 const RESULTS = path.join(PROJECT_ROOT, 'bench', 'results');
@@ -74,6 +79,8 @@ const print = (title: string, body: string) => {
   markdown.push(`### ${title}\n\n${body}`);
 };
 const ms = (t0: number) => performance.now() - t0;
+/** Words to vary the benchmark's questions with, from the bundled listing. */
+const seedWords = [...new Set(seedText().toLowerCase().match(/[a-z]{6,}/g) ?? [])];
 
 // ------------------------------------------------------------------ 1. vector search
 
@@ -492,12 +499,135 @@ async function coldRun(dataDir: string, bundled: boolean): Promise<{ listening: 
   return { listening, firstAnswer, rss };
 }
 
+// ------------------------------------------------------------------ 6. Postgres beside the embedded store
+
+/** Search latency (each half and the whole retrieval) and /api/ask throughput, both stores on the same papers, same run. */
+async function benchPostgres() {
+  const { startTestDatabase } = await import('../test/postgres-server.js');
+  const { openStore } = await import('../src/store/index-store.js');
+  const { Retriever } = await import('../src/retrieve/retriever.js');
+  const db = process.env.DATABASE_URL ? null : await startTestDatabase();
+  const url = process.env.DATABASE_URL ?? db!.url;
+  const where = db ? 'PGlite 0.5 (PostgreSQL 18.6 in WebAssembly, one backend) + pgvector 0.8.7, on 127.0.0.1' : 'DATABASE_URL';
+  const duration = Number(flags.duration);
+  const connections = Number(flags.connections);
+  const searchRows: Array<Array<string | number>> = [];
+  const serverRows: Array<Array<string | number>> = [];
+  const results: unknown[] = [];
+  const askBodies = QUESTIONS.flatMap((question, i) => [JSON.stringify({ question, mode: 'extractive' }), JSON.stringify({ question, k: 4 + (i % 3), mode: 'extractive', filters: { yearFrom: 1995 + i } })]);
+  for (const target of list(flags['pg-chunks']!)) {
+    const papers = Math.round(target / 5); // about five chunks per synthetic abstract
+    const file = path.join(WORK, `pg-${papers}.jsonl`);
+    writeFileSync(file, syntheticAbstracts(papers, 11).map((p) => JSON.stringify(p)).join('\n'));
+    const envs = {
+      embedded: { DATA_DIR: path.join(WORK, `pg-files-${papers}`), EMBEDDING_MODEL: 'offline' },
+      postgres: { DATA_DIR: path.join(WORK, `pg-cache-${papers}`), EMBEDDING_MODEL: 'offline', DATABASE_URL: url, DATABASE_SCHEMA: `bench_${papers}` },
+    };
+    const row: Record<string, { write: number; vector: number[]; lexical: number[]; retrieve: number[]; chunks: number }> = {};
+    for (const [name, env] of Object.entries(envs)) {
+      const cfg = loadConfig(env);
+      const loaded = await loadEmbeddingModel(cfg);
+      const t0 = performance.now();
+      await ingestFiles({ config: cfg, files: [file], loaded, replace: true, progress: silentProgress });
+      const write = ms(t0) / 1000;
+      const store = await openStore(cfg);
+      const index = await store.open();
+      const retriever = new Retriever(index, loaded.embeddings);
+      const queries = Array.from({ length: Number(flags.queries) }, (_, i) => `${QUESTIONS[i % QUESTIONS.length]} ${seedWords[(i * 13) % seedWords.length]}`);
+      const timing = { write, vector: [] as number[], lexical: [] as number[], retrieve: [] as number[], chunks: index.corpus.chunkCount };
+      for (const [i, q] of queries.entries()) {
+        const filters = i % 2 ? { yearFrom: 1995 + (i % 20) } : undefined;
+        const v = await retriever.embedQuery(q);
+        let t = performance.now();
+        await index.vectors.search(v, 50, filters);
+        timing.vector.push(ms(t));
+        t = performance.now();
+        await index.lexical.search(q, 50, filters);
+        timing.lexical.push(ms(t));
+        t = performance.now();
+        await retriever.retrieve(q, { k: 6, filters });
+        timing.retrieve.push(ms(t));
+      }
+      row[name] = timing;
+      await store.close();
+    }
+    const p50 = (xs: number[]) => percentile(xs, 50);
+    const e = row.embedded;
+    const g = row.postgres;
+    for (const [name, t] of Object.entries(row)) {
+      searchRows.push([t.chunks, name, t.write, p50(t.vector), percentile(t.vector, 95), p50(t.lexical), percentile(t.lexical, 95), p50(t.retrieve), percentile(t.retrieve, 95)]);
+    }
+    searchRows.push([g.chunks, 'postgres ÷ embedded', `${(g.write / e.write).toFixed(1)}×`, `${(p50(g.vector) / p50(e.vector)).toFixed(1)}×`, '', `${(p50(g.lexical) / p50(e.lexical)).toFixed(1)}×`, '', `${(p50(g.retrieve) / p50(e.retrieve)).toFixed(1)}×`, '']);
+
+    // /api/ask under load, one server process per store, same papers.
+    const asks: Record<string, Awaited<ReturnType<typeof load>> & { rss: number }> = {};
+    for (const [name, env] of Object.entries(envs)) {
+      const server = spawnTsx('src/server/main.ts', [], { ...env, PORT: '0', INDEX_POLL_MS: '1000' });
+      server.stderr!.resume();
+      const port = await waitForPort(server);
+      for (let i = 0; i < 600; i++) {
+        const h = await (await fetch(`http://127.0.0.1:${port}/api/health`)).json();
+        if (h.status === 'ready') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await load(`http://127.0.0.1:${port}/api/ask`, askBodies, 2, connections); // warm-up
+      asks[name] = { ...(await load(`http://127.0.0.1:${port}/api/ask`, askBodies, duration, connections)), rss: memoryOf(server.pid!).rss };
+      server.kill();
+      await exited(server);
+    }
+    for (const [name, a] of Object.entries(asks)) serverRows.push([g.chunks, name, a.rps, a.p50, a.p99, a.errors, a.rss]);
+    serverRows.push([g.chunks, 'postgres ÷ embedded', `${(asks.postgres.rps / asks.embedded.rps).toFixed(2)}×`, '', '', '', `${(asks.postgres.rss / asks.embedded.rss).toFixed(2)}×`]);
+    results.push({ chunks: g.chunks, papers, search: row, ask: asks });
+  }
+  // What pgvector's HNSW costs per vector at MiniLM's 384 dims, for sizing a deployment.
+  const sizing = await hnswSizing(url, Number(flags['pg-sizing-vectors']));
+  await db?.stop();
+  print(
+    `pgvector HNSW size at 384 dims (M=${config.hnsw.m}, ef_construction=${config.hnsw.efConstruction}), ${sizing.vectors} embedding-like vectors`,
+    table(
+      ['vectors', 'table MiB', 'HNSW index MiB', 'index bytes/vector', 'index GiB per million', 'index build s'],
+      [[sizing.vectors, sizing.tableMiB, sizing.indexMiB, sizing.bytesPerVector, (sizing.bytesPerVector * 1e6) / 2 ** 30, sizing.buildSeconds]],
+    ),
+  );
+  report.postgresSizing = sizing;
+  print(
+    `Postgres (${where}) beside the embedded store: the same synthetic papers, offline model, ${flags.queries} queries (half with a year filter), k = 50 per search`,
+    table(['chunks', 'store', 'ingest s', 'vector p50 ms', 'vector p95 ms', 'BM25 p50 ms', 'BM25 p95 ms', 'retrieve p50 ms', 'retrieve p95 ms'], searchRows),
+  );
+  print(
+    `POST /api/ask under load: ${connections} connections, ${duration} s, one server process per store`,
+    table(['chunks', 'store', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'server RSS MiB'], serverRows),
+  );
+  report.postgres = { where, results };
+}
+
+async function hnswSizing(url: string, n: number) {
+  const pg = (await import('pg')).default;
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const dims = 384;
+  const vectors = embeddingLikeVectors(n, dims, 5);
+  await pool.query('CREATE EXTENSION IF NOT EXISTS vector; DROP TABLE IF EXISTS bench_sizing; CREATE TABLE bench_sizing (row integer PRIMARY KEY, embedding vector(384) NOT NULL)');
+  for (let i = 0; i < n; i += 1000) {
+    const rows = Array.from({ length: Math.min(1000, n - i) }, (_, j) => i + j);
+    await pool.query('INSERT INTO bench_sizing SELECT r, e::vector FROM unnest($1::int[], $2::text[]) AS u(r, e)', [rows, rows.map((r) => `[${Array.from(vectors.subarray(r * dims, (r + 1) * dims)).join(',')}]`)]);
+  }
+  await pool.query(`SET maintenance_work_mem = '512MB'`);
+  const t0 = performance.now();
+  await pool.query(`CREATE INDEX bench_sizing_hnsw ON bench_sizing USING hnsw (embedding vector_cosine_ops) WITH (m = ${config.hnsw.m}, ef_construction = ${config.hnsw.efConstruction})`);
+  const buildSeconds = ms(t0) / 1000;
+  const { rows } = await pool.query<{ t: string; i: string }>(`SELECT pg_table_size('bench_sizing') AS t, pg_relation_size('bench_sizing_hnsw') AS i`);
+  await pool.query('DROP TABLE bench_sizing');
+  await pool.end();
+  const index = Number(rows[0].i);
+  return { vectors: n, tableMiB: Number(rows[0].t) / 2 ** 20, indexMiB: index / 2 ** 20, bytesPerVector: index / n, buildSeconds };
+}
+
 // ------------------------------------------------------------------ run
 
 // Each section runs in its own process: models and sessions left by one (ONNX Runtime's spinning
 // thread pools, a heap holding 100k vectors) must not slow the next.
-const ORDER = ['embed', 'search', 'ingest', 'server', 'cold'];
-const runners: Record<string, () => Promise<void>> = { search: benchSearch, embed: benchEmbed, ingest: benchIngest, server: benchServer, cold: benchCold };
+const ORDER = ['embed', 'search', 'ingest', 'server', 'cold', 'postgres'];
+const runners: Record<string, () => Promise<void>> = { search: benchSearch, embed: benchEmbed, ingest: benchIngest, server: benchServer, cold: benchCold, postgres: benchPostgres };
 const childArgs = process.argv.slice(2).filter((a, i, all) => a !== '--only' && all[i - 1] !== '--only' && !a.startsWith('--only='));
 
 if (process.env.BENCH_SECTION) {

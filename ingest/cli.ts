@@ -20,7 +20,8 @@ Options:
   --bundled          also ingest the bundled corpus (${BUNDLED_CORPUS})
   --rebuild          rebuild the index from the papers it holds (no files needed): after changing
                      the embedding model or chunking, or for an index in an older on-disk layout
-  --data-dir <dir>   where the index lives (default: $DATA_DIR or ./data)
+  --data-dir <dir>   where the index lives (default: $DATA_DIR or ./data); with DATABASE_URL
+                     set, the index lives in that Postgres database and this holds only caches
   --no-papers        do not list each paper (progress and the summary still print)
   --quiet            print only the summary (no paper list, no progress)
   --no-wait          fail at once, rather than wait, when another ingest is writing this index
@@ -29,7 +30,7 @@ Options:
 Re-ingesting a paper (same DOI, PMID, or title and year) updates it; it is never duplicated.
 One ingest writes an index at a time: a second one waits for the first (--no-wait to fail
 instead), then adds its papers to what the first wrote. The previous index stays intact until
-the new one is completely written; a running server
+the new one is completely written; a running server (every server on the same DATABASE_URL)
 switches to the new one by itself within a second or so (INDEX_POLL_MS).
 Exit status: 0 when every file and record was read, 1 when some were skipped (the rest are in
 the index), 2 on a usage error, 3 when the ingest failed and the index was left as it was.

@@ -20,11 +20,13 @@ export interface EvalCorpus {
   corpus: Corpus;
   retriever: Retriever;
   config: Config;
+  /** Every chunk's vector (row-major), for writing the same build into another store. */
+  matrix: Float32Array;
 }
 
 export async function buildCorpus(name: string, papers: Paper[], config: Config, loaded: LoadedEmbeddings): Promise<EvalCorpus> {
   const index = await buildIndex(papers, loaded, { config });
-  return { name, papers, byId: new Map(papers.map((p) => [p.id, p])), corpus: index.corpus, retriever: new Retriever(index, loaded.embeddings), config };
+  return { name, papers, byId: new Map(papers.map((p) => [p.id, p])), corpus: index.corpus, retriever: new Retriever(index, loaded.embeddings), config, matrix: index.matrix };
 }
 
 export function serviceFor(corpus: EvalCorpus, calibration?: Calibration): AnswerService {

@@ -85,6 +85,9 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<void> {
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
+    if (/extension "vector"/.test((error as Error).message)) {
+      throw new Error(`The database has no pgvector extension available (${(error as Error).message}). Install pgvector on the server (most managed Postgres services offer it), or have an administrator run CREATE EXTENSION vector.`);
+    }
     throw error;
   } finally {
     client.release();
