@@ -173,8 +173,17 @@ export class LiveIndex implements Serving {
   /** Polls CURRENT and swaps in each new build; failures are logged and retried on the next tick. */
   watch(): void {
     if (this.config.indexPollMs <= 0 || this.timer || this.closed) return;
+    // A failure is said once, not every tick (a database down for a minute would fill the log).
+    let said: string | undefined;
     this.timer = setInterval(() => {
-      this.check().catch((error) => this.log(`Could not open the new build: ${(error as Error).message}`));
+      this.check().then(
+        () => (said = undefined),
+        (error) => {
+          const line = `Could not check for a new build: ${(error as Error).message}`;
+          if (line !== said) this.log(line);
+          said = line;
+        },
+      );
     }, this.config.indexPollMs);
     this.timer.unref();
   }
