@@ -36,3 +36,14 @@ export function papersFrom(file: string): Paper[] {
   const { text } = decodeSource(readFileSync(file), file);
   return parseSource(file, text).papers.map((raw) => normalisePaper(raw, path.basename(file)).paper);
 }
+
+/** Polls `probe` until it gives a value (errors count as not yet), or fails after `timeoutMs`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

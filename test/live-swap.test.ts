@@ -10,7 +10,7 @@ import { ingestFiles } from '../ingest/ingest-files.js';
 import { loadEmbeddingModel } from '../src/embeddings/load-embedding-model.js';
 import { LiveIndex } from '../src/server/live-index.js';
 import { startServing } from '../src/server/start-serving.js';
-import { fixture, ROOT, SEED, tempDir, testConfig } from './helpers.js';
+import { fixture, ROOT, SEED, tempDir, testConfig, until } from './helpers.js';
 
 const tmp = tempDir();
 const env = { ...process.env, DATA_DIR: tmp.dir, EMBEDDING_MODEL: 'offline', PORT: '0', INDEX_POLL_MS: '250' };
@@ -24,15 +24,6 @@ function run(script: string, args: string[] = []): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], { cwd: ROOT, env });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('a running server and an ingest', () => {
   it('builds the first index with the ingest command, then swaps in a new build under load', async () => {

@@ -15,7 +15,7 @@ import type { SearchFilters } from '../src/store/filters.js';
 import { DatabaseVersionError, SCHEMA_VERSION } from '../src/store/postgres/schema.js';
 import { startTestServer, type TestServer } from './server-harness.js';
 import { startTestDatabase, type TestDatabase } from './postgres-server.js';
-import { fixture, ROOT, SEED, tempDir, testConfig } from './helpers.js';
+import { fixture, ROOT, SEED, tempDir, testConfig, until } from './helpers.js';
 
 let db: TestDatabase;
 let tmp: ReturnType<typeof tempDir>;
@@ -137,15 +137,6 @@ function run(script: string, args: string[], env: Record<string, string>): Child
   return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], { cwd: ROOT, env: { ...process.env, EMBEDDING_MODEL: 'offline', ...env } });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A JSON-lines export of `n` distinct synthetic papers, big enough that writing it takes seconds. */
 function syntheticExport(file: string, n: number): string {
