@@ -53,8 +53,11 @@ const envSchema = z.object({
   HNSW_EF_SEARCH: int(10, 2000).default(200),
 
   VECTOR_BACKEND: z.enum(['hnsw', 'langchain-hnswlib']).default('hnsw'),
-  DATABASE_URL: optionalString,
-  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,40}$/, 'a lower-case SQL identifier').default('abstracts'),
+  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'a postgres:// or postgresql:// URL, e.g. postgres://user:password@host:5432/database'),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'lower-case letters, digits and _, starting with a letter or _, at most 41 characters')
+    .default('abstracts'),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   INDEX_POLL_MS: int(0, 3_600_000).default(1000),
 
@@ -110,6 +113,16 @@ export interface Config {
   allowedHosts: string[] | null;
   bodyLimitBytes: number;
   crisisMessage: string;
+}
+
+/** For a long-running command: the configuration, or the problem said in one line and exit status 2 (no stack trace). */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(2);
+  }
 }
 
 /** Parses an environment (process.env by default) into a frozen Config; throws with every bad variable named. */

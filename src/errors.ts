@@ -103,6 +103,13 @@ export class IndexNotReadyError extends AppError {
   readonly code = 'index_not_ready';
 }
 
+/** The Postgres database (DATABASE_URL) could not be reached, or dropped the connection. */
+export class DatabaseUnavailableError extends AppError {
+  override readonly name = 'DatabaseUnavailableError';
+  readonly status = 503;
+  readonly code = 'database_unavailable';
+}
+
 export class LlmError extends AppError {
   override readonly name = 'LlmError';
   readonly status = 502;

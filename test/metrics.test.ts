@@ -47,6 +47,12 @@ describe('fusion and top-k', () => {
     expect(topK(scores.keys(), (i) => scores[i], 17)).toEqual(expected);
     expect(topK([], () => 0, 3)).toEqual([]);
   });
+
+  it('top-k cuts ties at the lowest ids, in any input order (as ORDER BY score DESC, id does)', () => {
+    const ids = [9, 4, 7, 1, 8, 3, 6, 2, 5, 0];
+    expect(topK(ids, (i) => (i === 6 ? 2 : 1), 4)).toEqual([[6, 2], [0, 1], [1, 1], [2, 1]]);
+    expect(topK([...ids].reverse(), (i) => (i === 6 ? 2 : 1), 4)).toEqual([[6, 2], [0, 1], [1, 1], [2, 1]]);
+  });
 });
 
 describe('BM25', () => {

@@ -81,8 +81,11 @@ describe('filters in SQL', () => {
     const store = await openStore(config);
     cleanups.push(() => store.close());
     pgIndex = await store.open();
+    // The seed listing has no venues; the RIS export brings two, and papers without a year.
     const files = testConfig(path.join(tmp.dir, 'files'));
-    await ingestFiles({ config: files, files: [SEED], loaded });
+    await ingestFiles({ config: files, files: [SEED, fixture('sample.ris')], loaded });
+    await ingestFiles({ config, files: [fixture('sample.ris')], loaded });
+    pgIndex = await store.open();
     fileIndex = await new FileStore(files).open();
   });
 
@@ -92,18 +95,24 @@ describe('filters in SQL', () => {
     ['year range', { yearFrom: 2015, yearTo: 2020 }],
     ['author, any case and accent', { authors: 'GILBÚRT' }],
     ['venue', { venue: 'psychiatric' }],
+    ['a blank author text, which filters nothing', { authors: '   ' }],
     ['design', { design: 'qualitative' }],
     ['paper ids', { paperIds: [gilburt()] }],
     ['an empty scope', { paperIds: [] }],
   ];
 
   it('ranks BM25 exactly as the embedded store does, with and without each filter', async () => {
+    expect(pgIndex.corpus.paperCount).toBe(fileIndex.corpus.paperCount);
     for (const [name, f] of cases()) {
-      for (const q of ['peer support and stigma', 'residential alternatives to hospital', 'employment of peer specialists']) {
+      let found = 0;
+      for (const q of ['peer support and stigma', 'residential alternatives to hospital', 'employment of peer specialists', 'peer workers in acute psychiatric wards']) {
         const [a, b] = await Promise.all([pgIndex.lexical.search(q, 10, f), fileIndex.lexical.search(q, 10, f)]);
+        found += a.length;
         expect(a.map((h) => h.row), `${name}: ${q}`).toEqual(b.map((h) => h.row));
         a.forEach((h, i) => expect(h.score).toBeCloseTo(b[i].score, 9));
       }
+      // Every filter but the empty scope matches something, so no case compares nothing with nothing.
+      if (name !== 'an empty scope') expect(found, name).toBeGreaterThan(0);
     }
   });
 
@@ -127,7 +136,7 @@ describe('filters in SQL', () => {
   });
 
   it('re-ingesting unchanged papers embeds nothing: their vectors come back from the database', async () => {
-    const report = await ingestFiles({ config, files: [SEED], loaded });
+    const report = await ingestFiles({ config, files: [SEED, fixture('sample.ris')], loaded });
     expect(report.chunksEmbedded).toBe(0);
     expect(report.chunksReused).toBe(pgIndex.corpus.chunkCount);
   });
@@ -156,6 +165,7 @@ describe('a killed ingest', () => {
     const server: TestServer = await startTestServer(db.env, tmp.dir);
     cleanups.push(() => server.close());
     const before = await currentId();
+    const papersBefore = server.live.parts().corpus.paperCount;
     const big = syntheticExport(path.join(tmp.dir, 'big.jsonl'), 1500);
     const ingest = run('ingest/cli.ts', ['--quiet', big], { ...db.env, DATA_DIR: tmp.dir });
     let out = '';
@@ -188,7 +198,7 @@ describe('a killed ingest', () => {
     const tables = await sql.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1 AND tablename LIKE $2`, [db.schema, `b${seq}\\_%`]);
     expect(tables.rows[0].n).toBe(0);
     await server.live.check();
-    expect(server.live.parts().corpus.paperCount).toBe(9 + 1500);
+    expect(server.live.parts().corpus.paperCount).toBe(papersBefore + 1500);
   }, 240_000);
 });
 
@@ -210,13 +220,51 @@ describe('two servers, one database', () => {
     expect(ready[0].buildId).toBe(ready[1].buildId);
     const papers = ready[0].papers;
 
-    const ingest = run('ingest/cli.ts', ['--quiet', fixture('sample.ris')], { ...db.env, DATA_DIR: tmp.dir });
+    const ingest = run('ingest/cli.ts', ['--quiet', fixture('sample.nbib')], { ...db.env, DATA_DIR: tmp.dir });
     expect(await new Promise((r) => ingest.on('exit', r))).toBe(0);
     const after = await Promise.all(urls.map((u) => until('the switch', async () => ((h) => (h.papers > papers ? h : undefined))(await health(u)), 15_000)));
     expect(after[0].buildId).toBe(after[1].buildId);
     for (const url of urls) {
-      const res = await fetch(`${url}/api/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'peer support workers in acute psychiatric wards', k: 1 }) });
-      expect((await res.json()).results[0].paperId).toBe('doi:10.5555/jpmhn.2019.0112');
+      const res = await fetch(`${url}/api/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'suicide prevention training for peer workers', k: 1 }) });
+      expect((await res.json()).results[0].paperId).toBe('pmid:30111222');
     }
   }, 180_000);
+});
+
+describe('a server whose settings differ from the shared library', () => {
+  it('does not rebuild the library, and stops answering (503, not ready) once its own build is dropped', async () => {
+    const other = { ...db.env, DATABASE_SCHEMA: `${db.schema}_settings` };
+    const cfg = testConfig(tmp.dir, other);
+    await ingestFiles({ config: cfg, files: [SEED], loaded });
+    const store = await openStore(cfg);
+    cleanups.push(() => store.close());
+    const built = await store.readManifest();
+
+    // Started with other chunking: it reports why, and leaves the library as it was.
+    const { LiveIndex } = await import('../src/server/live-index.js');
+    const { startServing } = await import('../src/server/start-serving.js');
+    const oddConfig = testConfig(tmp.dir, { ...other, CHUNK_SENTENCES: '2', CHUNK_OVERLAP: '0', INDEX_POLL_MS: '0' });
+    const odd = new LiveIndex(oddConfig, () => {});
+    cleanups.push(() => odd.close());
+    await startServing(oddConfig, odd, { log: () => {} });
+    expect(odd.health()).toMatchObject({ status: 'error', message: expect.stringMatching(/built differently.*will not rebuild it/) });
+    expect((await store.readManifest())!.buildId).toBe(built!.buildId);
+
+    // A server on the library's settings, then two builds it cannot use: its own is dropped.
+    const server = await startTestServer({ ...other, INDEX_POLL_MS: '0' }, tmp.dir);
+    cleanups.push(() => server.close());
+    expect((await fetch(`${server.url}/api/ready`)).status).toBe(200);
+    const rechunked = testConfig(tmp.dir, { ...other, CHUNK_SENTENCES: '2', CHUNK_OVERLAP: '0' });
+    await ingestFiles({ config: rechunked, files: [], loaded });
+    await server.live.check();
+    expect((await server.post('/api/ask', { question: 'Does peer support reduce self-stigma?' })).status).toBe(200);
+    await ingestFiles({ config: rechunked, files: [fixture('sample.ris')], loaded });
+    await server.live.check();
+    const ready = await fetch(`${server.url}/api/ready`);
+    expect(ready.status).toBe(503);
+    expect((await ready.json()).message).toMatch(/is gone from .*cannot be used here/);
+    const res = await server.post('/api/ask', { question: 'Does peer support reduce self-stigma?' });
+    expect(res.status).toBe(503);
+    await sql.query(`DROP SCHEMA "${db.schema}_settings" CASCADE`);
+  }, 60_000);
 });

@@ -2,7 +2,7 @@
 // carries the protocol, so every log line (and the first-run ingest's output) goes to stderr. It
 // answers at once; tools say the index is being built until it is open, and it follows new builds.
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { loadConfig } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { LiveIndex } from '../server/live-index.js';
 import { startServing, stopOnSignals } from '../server/start-serving.js';
 import { createMcpServer } from './mcp-server.js';
@@ -18,7 +18,7 @@ folder as the working directory (README, "Use it from other tools").`);
 }
 
 const log = (line: string) => console.error(line);
-const config = loadConfig();
+const config = loadConfigOrExit();
 const live = new LiveIndex(config, log);
 await createMcpServer(live).connect(new StdioServerTransport());
 void startServing(config, live, { log, ingestOutput: 'stderr' });

@@ -49,6 +49,12 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
     });
   });
 
+  // For a load balancer: 200 only while this server can answer (its health says why not otherwise).
+  api.get('/ready', (c) => {
+    const { status, message } = serving.health();
+    return c.json({ ready: status === 'ready', status, message }, status === 'ready' ? 200 : 503);
+  });
+
   api.get('/openapi.json', (c) => c.json(openApiDocument()));
 
   api.post('/ask', async (c) => {

@@ -65,6 +65,9 @@ export class LiveIndex implements Serving {
   private checking?: Promise<OpenOutcome>;
   /** A build id that was found unusable, so the watcher does not reopen it every tick. */
   private refused?: string;
+  private refusedReason?: string;
+  /** Why the last check failed (the database is unreachable, say), until one succeeds. */
+  private checkError?: string;
   private closed = false;
   private store?: Promise<IndexStore>;
 
@@ -88,6 +91,7 @@ export class LiveIndex implements Serving {
   }
 
   health(): ServingHealth {
+    if (this.current && this.checkError) return { status: 'error', message: this.checkError, model: this.loaded?.info, corpus: this.current.corpus, reloads: this.reloads };
     return { status: this.current ? 'ready' : this.status, message: this.message, model: this.loaded?.info, corpus: this.current?.corpus, reloads: this.reloads };
   }
 
@@ -131,7 +135,7 @@ export class LiveIndex implements Serving {
       id = await store.currentBuildId();
       if (this.current && id === this.current.corpus.manifest.buildId) return { ready: true };
       // A build that could not be served is not reopened every tick; a new build is tried afresh.
-      if (id && id === this.refused) return this.current ? { ready: true } : { ready: false, build: 'rebuild', reason: this.message ?? 'the index cannot be used' };
+      if (id && id === this.refused) return this.current ? this.stillServable(store) : { ready: false, build: 'rebuild', reason: this.message ?? 'the index cannot be used' };
       try {
         index = await store.open();
         break;
@@ -140,13 +144,16 @@ export class LiveIndex implements Serving {
         // the pointer names another by now): open the one it names now.
         if ((await store.currentBuildId()) !== id) continue;
         if (error instanceof NoIndexError) return this.current ? { ready: true } : { ready: false, build: 'new', reason: error.message };
-        if (error instanceof IndexLayoutError) return this.refuse(id, error.message);
-        return this.refuse(id, `it could not be read (${(error as Error).message})`);
+        if (error instanceof IndexLayoutError) return this.refuse(store, id, error.message);
+        // A database error (too many clients, a restart) passes: the next check tries again. Only
+        // a build folder that cannot be read is a reason to rebuild.
+        if (this.config.database) throw error;
+        return this.refuse(store, id, `it could not be read (${(error as Error).message})`);
       }
     }
     const built = index.corpus.manifest.buildId;
     const mismatches = manifestMismatches(index.corpus.manifest, embeddingSignature(loaded.info), chunkingSignature(this.config));
-    if (mismatches.length) return this.refuse(built, `the index was built differently (${mismatches.join('; ')})`);
+    if (mismatches.length) return this.refuse(store, built, `the index was built differently (${mismatches.join('; ')})`);
     const first = !this.current;
     this.current = partsFor(this.config, loaded, index);
     this.status = 'ready';
@@ -158,30 +165,47 @@ export class LiveIndex implements Serving {
     return { ready: true };
   }
 
-  private refuse(id: string | null, reason: string): OpenOutcome {
+  private async refuse(store: IndexStore, id: string | null, reason: string): Promise<OpenOutcome> {
     this.refused = id ?? undefined;
+    this.refusedReason = reason;
     if (this.current) {
       // Keep answering from the build in memory; say why the new one is not used.
-      this.message = `A new build was found but not used: ${reason}. Restart the server to rebuild it.`;
+      this.message = this.config.database
+        ? `A new build was found but not used: ${reason}. This server's settings differ from the library's; restart it with the library's settings.`
+        : `A new build was found but not used: ${reason}. Restart the server to rebuild it.`;
       this.log(this.message);
-      return { ready: true };
+      return this.stillServable(store);
     }
     this.message = reason;
     return { ready: false, build: 'rebuild', reason };
   }
 
+  /**
+   * While a newer build is refused, the one being served must still exist: a database keeps only
+   * the current build and the one before it, so after two more ingests this server has nothing left
+   * to answer from, and says so rather than fail every request.
+   */
+  private async stillServable(store: IndexStore): Promise<OpenOutcome> {
+    if (!this.current || (await store.hasBuild(this.current.corpus.manifest.buildId))) return { ready: true };
+    this.current = undefined;
+    this.status = 'error';
+    this.message = `The build this server was answering from is gone from ${store.location}, and the current one cannot be used here: ${this.refusedReason}. Restart this server with the library's settings.`;
+    this.log(this.message);
+    return { ready: false, build: 'rebuild', reason: this.message };
+  }
+
   /** Polls CURRENT and swaps in each new build; failures are logged and retried on the next tick. */
   watch(): void {
     if (this.config.indexPollMs <= 0 || this.timer || this.closed) return;
-    // A failure is said once, not every tick (a database down for a minute would fill the log).
-    let said: string | undefined;
+    // A failure is said once, not every tick (a database down for a minute would fill the log),
+    // and /api/health reports it until a check succeeds.
     this.timer = setInterval(() => {
       this.check().then(
-        () => (said = undefined),
+        () => (this.checkError = undefined),
         (error) => {
           const line = `Could not check for a new build: ${(error as Error).message}`;
-          if (line !== said) this.log(line);
-          said = line;
+          if (line !== this.checkError) this.log(line);
+          this.checkError = line;
         },
       );
     }, this.config.indexPollMs);

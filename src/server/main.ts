@@ -3,7 +3,7 @@
 // the ingest command first when there is none, or when it was built with another model, chunking
 // or layout — and from then on switches to every new build an ingest writes.
 import { serve } from '@hono/node-server';
-import { loadConfig } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { createApp } from './app.js';
 import { LiveIndex } from './live-index.js';
 import { startServing, stopOnSignals } from './start-serving.js';
@@ -18,7 +18,7 @@ Configuration is read from the environment; see README.md ("Configuration") for 
   process.exit(0);
 }
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const live = new LiveIndex(config);
 const app = createApp({ config, serving: live });
 

@@ -67,6 +67,7 @@ export function openApiDocument(): object {
       },
       '/api/papers/{id}': { get: { summary: 'One paper: record, abstract, chunks', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: ok('Paper'), 404: error } } },
       '/api/health': { get: { summary: 'Status, corpus size, build time, reloads, embedding model, answerer mode', responses: { 200: ok('Health') } } },
+      '/api/ready': { get: { summary: 'Readiness for a load balancer: 200 while this server can answer, 503 with the reason otherwise', responses: { 200: ok('Ready'), 503: { description: 'Not ready (building, or the index or database is unavailable)' } } } },
       '/v1/models': { get: { summary: 'OpenAI-compatible: the one model, "abstracts-chat"', responses: { 200: ok('Model list'), 401: openAiError } } },
       '/v1/chat/completions': {
         post: {

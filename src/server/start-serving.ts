@@ -19,6 +19,11 @@ export async function startServing(config: Config, live: LiveIndex, { log, inges
     live.report('starting', 'loading the embedding model and opening the index');
     const outcome = await live.check();
     if (!outcome.ready) {
+      // A shared library is rebuilt only on purpose: one server started with other settings (model,
+      // chunking) must not rebuild it under every other server.
+      if (outcome.build === 'rebuild' && config.database) {
+        throw new Error(`${outcome.reason}. This server's settings differ from the shared library's, so it will not rebuild it: start it with the library's settings, or rebuild the library on purpose with npm run ingest -- --rebuild`);
+      }
       if (outcome.build === 'new' && !existsSync(config.corpusPath)) {
         throw new Error(`No index in ${config.dataDir} and the corpus ${config.corpusPath} does not exist. Run npm run ingest -- <files>.`);
       }

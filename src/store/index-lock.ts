@@ -16,7 +16,7 @@ export interface LockHolder {
 export class IndexLockedError extends Error {
   override readonly name = 'IndexLockedError';
   constructor(readonly holder: LockHolder) {
-    super(`another ingest (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}) is writing this index; wait for it, or run again with --wait`);
+    super(`another ingest (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}) is writing this index; wait for it to finish, or run again without --no-wait to wait for it`);
   }
 }
 

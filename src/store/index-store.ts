@@ -30,6 +30,11 @@ export interface IndexStore {
    * @throws NoIndexError before the first build; IndexLayoutError for one in an older layout.
    */
   open(): Promise<OpenIndex>;
+  /**
+   * Whether a build is still stored, for a server serving one that is no longer current (one it
+   * could not switch to). Files: a server holds its whole build in memory, so always true.
+   */
+  hasBuild(buildId: string): Promise<boolean>;
   /** The current build's manifest, or null; any layout. */
   readManifest(): Promise<IndexManifest | null>;
   /** The current build's papers in any layout this project wrote, for a rebuild. */
@@ -52,6 +57,7 @@ export class FileStore implements IndexStore {
   }
 
   currentBuildId = () => currentBuildId(this.config.dataDir);
+  hasBuild = async () => true;
   open = () => openIndex(this.config);
   readManifest = () => readManifest(this.config.dataDir);
   readStoredPapers = () => readStoredPapers(this.config.dataDir);

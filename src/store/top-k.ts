@@ -1,4 +1,5 @@
-// Top-k selection without sorting everything: a bounded min-heap over (id, score) pairs.
+// Top-k selection without sorting everything: a bounded min-heap over (id, score) pairs. Ties
+// keep the lower id (as ORDER BY score DESC, id does), so every store cuts a ranking the same way.
 
 /**
  * The k highest-scoring ids, best first.
@@ -17,13 +18,15 @@ export function topK(ids: Iterable<number>, score: (id: number) => number, k: nu
     heapScores[a] = heapScores[b];
     heapScores[b] = ts;
   };
+  // The root is the worst kept: the lowest score, and of equal scores the highest id.
+  const worse = (a: number, b: number) => heapScores[a] < heapScores[b] || (heapScores[a] === heapScores[b] && heapIds[a] > heapIds[b]);
   const siftDown = (i: number) => {
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < size && heapScores[l] < heapScores[m]) m = l;
-      if (r < size && heapScores[r] < heapScores[m]) m = r;
+      if (l < size && worse(l, m)) m = l;
+      if (r < size && worse(r, m)) m = r;
       if (m === i) return;
       swap(i, m);
       i = m;
@@ -37,11 +40,11 @@ export function topK(ids: Iterable<number>, score: (id: number) => number, k: nu
       let i = size++;
       while (i > 0) {
         const parent = (i - 1) >> 1;
-        if (heapScores[parent] <= heapScores[i]) break;
+        if (!worse(i, parent)) break;
         swap(i, parent);
         i = parent;
       }
-    } else if (s > heapScores[0]) {
+    } else if (s > heapScores[0] || (s === heapScores[0] && id < heapIds[0])) {
       heapIds[0] = id;
       heapScores[0] = s;
       siftDown(0);

@@ -7,6 +7,7 @@
 //   arrays), with the project's own tokenizer and the idf the server already holds. Scores are the
 //   embedded backend's to rounding, and it needs no extension, so it runs on any managed Postgres.
 import type pg from 'pg';
+import { DatabaseUnavailableError, IndexNotReadyError } from '../../errors.js';
 import type { Corpus } from '../corpus.js';
 import type { SearchFilters } from '../filters.js';
 import { BM25 } from '../lexical-index.js';
@@ -16,6 +17,27 @@ import type { buildTables } from './schema.js';
 import { paperPredicate } from './sql-filters.js';
 
 type Tables = ReturnType<typeof buildTables>;
+
+// Node's socket errors and Postgres's connection-exception and operator-intervention classes.
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+
+/** Whether an error means the database could not be reached (rather than a bad query). */
+export function isConnectionError(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return CONNECTION_CODES.has(e?.code ?? '') || /Connection terminated|connection timeout/i.test(e?.message ?? '');
+}
+
+/** A search's query, with what can go wrong outside this server said as a 503 the client can act on. */
+async function searchQuery<R extends pg.QueryResultRow>(pool: pg.Pool, text: string, params: unknown[]): Promise<R[]> {
+  try {
+    return (await pool.query<R>(text, params)).rows;
+  } catch (error) {
+    if (isConnectionError(error)) throw new DatabaseUnavailableError(`The database is unreachable (${(error as Error).message}); try again shortly.`);
+    // 42P01: the build's tables were dropped under this server (two newer builds replaced it).
+    if ((error as { code?: string }).code === '42P01') throw new IndexNotReadyError('The build this server was answering from was removed from the database; it is switching to the current one (GET /api/health says when).');
+    throw error;
+  }
+}
 
 /** pgvector's text form. Nine significant digits carry a float32 exactly. */
 export const vectorLiteral = (v: ArrayLike<number>) => `[${Array.from(v, (x) => x.toPrecision(9)).join(',')}]`;
@@ -43,7 +65,8 @@ export class PostgresVectorIndex implements VectorIndex {
     if (this.corpus.chunkCount === 0 || k <= 0) return [];
     const params: unknown[] = [vectorLiteral(query), k];
     const where = rowFilter(this.tables, filters, params, 'c.paper_row', true);
-    const { rows } = await this.pool.query<{ row: number; distance: number }>(
+    const rows = await searchQuery<{ row: number; distance: number }>(
+      this.pool,
       `SELECT c.row, c.embedding <=> $1::vector AS distance FROM ${this.tables.chunks} c ${where ? `WHERE ${where}` : ''} ORDER BY c.embedding <=> $1::vector LIMIT $2`,
       params,
     );
@@ -54,7 +77,7 @@ export class PostgresVectorIndex implements VectorIndex {
   async vectors(rowsWanted: number[]): Promise<Float32Array[]> {
     const found = new Map<number, Float32Array>();
     for (let i = 0; i < rowsWanted.length; i += 2000) {
-      const { rows } = await this.pool.query<{ row: number; v: string }>(`SELECT row, embedding::text AS v FROM ${this.tables.chunks} WHERE row = ANY($1::int[])`, [rowsWanted.slice(i, i + 2000)]);
+      const rows = await searchQuery<{ row: number; v: string }>(this.pool, `SELECT row, embedding::text AS v FROM ${this.tables.chunks} WHERE row = ANY($1::int[])`, [rowsWanted.slice(i, i + 2000)]);
       for (const r of rows) found.set(r.row, parseVector(r.v));
     }
     return rowsWanted.map((row) => {
@@ -85,7 +108,8 @@ export class PostgresLexicalSearch implements LexicalSearch {
     const params: unknown[] = [terms, terms.map((t) => stats.idf(t)), k, this.avgLength];
     const where = rowFilter(this.tables, filters, params, 'e.row');
     const { k1, b } = BM25;
-    const { rows } = await this.pool.query<{ row: number; score: number }>(
+    const rows = await searchQuery<{ row: number; score: number }>(
+      this.pool,
       `WITH q AS (SELECT * FROM unnest($1::text[], $2::float8[]) AS q(term, idf))
        SELECT e.row, sum(q.idf * e.tf * ${k1 + 1} / (e.tf + ${k1} * (1 - ${b} + ${b} * e.len / $4::float8))) AS score
        FROM q JOIN ${this.tables.postings} l ON l.term = q.term

@@ -17,7 +17,7 @@ import { FORMAT_VERSION, type IndexManifest } from '../manifest.js';
 import { PaperTable } from '../paper-table.js';
 import { topK } from '../top-k.js';
 import type { VectorBackend, VectorHit, VectorIndex } from '../vector-index.js';
-import { PostgresLexicalSearch, PostgresVectorIndex } from './postgres-search.js';
+import { isConnectionError, PostgresLexicalSearch, PostgresVectorIndex } from './postgres-search.js';
 import { buildTables, migrate, quoteIdent } from './schema.js';
 import { withWriteLease } from './write-lease.js';
 import { writeBuild } from './write-build.js';
@@ -27,6 +27,8 @@ export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    // pg also takes the password as a query parameter.
+    if (u.searchParams.has('password')) u.searchParams.set('password', '***');
     return u.toString();
   } catch {
     return 'the configured DATABASE_URL';
@@ -98,6 +100,8 @@ export class PostgresStore implements IndexStore {
     const pool = new pg.Pool({
       connectionString: url,
       max: poolSize,
+      // A database that does not answer fails a request in 10 s rather than hanging it.
+      connectionTimeoutMillis: 10_000,
       // Every search on a connection: the HNSW breadth, and iterative scans so that a filtered search
       // still returns k rows. Separately: pgvector before 0.8 has no iterative scans, and should
       // still get its ef_search.
@@ -112,6 +116,7 @@ export class PostgresStore implements IndexStore {
       await migrate(pool, schema);
     } catch (error) {
       await pool.end().catch(() => {});
+      if (isConnectionError(error)) throw new Error(`Could not reach the Postgres database named by DATABASE_URL (${redactUrl(url)}): ${(error as Error).message}`);
       throw error;
     }
     return new PostgresStore(pool, url, schema);
@@ -126,6 +131,11 @@ export class PostgresStore implements IndexStore {
     const { rows } = await this.pool.query<CurrentRow>(`SELECT b.seq, b.manifest, b.avg_length FROM ${this.s}.current_build c JOIN ${this.s}.builds b ON b.seq = c.seq`);
     if (!rows[0]) throw new NoIndexError(`No index in ${this.location}. Run npm run ingest -- <files> with the same DATABASE_URL (or npm start, which builds the bundled corpus).`);
     return rows[0];
+  }
+
+  async hasBuild(buildId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(`SELECT 1 FROM ${this.s}.builds WHERE build_id = $1 AND status = 'complete'`, [buildId]);
+    return rowCount === 1;
   }
 
   async readManifest(): Promise<IndexManifest | null> {

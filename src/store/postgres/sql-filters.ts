@@ -16,8 +16,12 @@ export function paperPredicate(f: SearchFilters | undefined, params: unknown[], 
   if (f.yearTo !== undefined) clauses.push(`${alias}.year <= ${value(f.yearTo)}`);
   if (f.paperIds) clauses.push(`${alias}.id = ANY(${value(f.paperIds)}::text[])`);
   if (f.design) clauses.push(`${alias}.design = ${value(f.design)}`);
-  // Stored author forms are joined by newlines, so a filter text (which cannot hold one) never spans two names.
-  if (f.authors) clauses.push(`strpos(${alias}.authors, ${value(foldText(f.authors.trim()).replace(/\n/g, ' '))}) > 0`);
-  if (f.venue) clauses.push(`strpos(${alias}.venue, ${value(foldText(f.venue.trim()))}) > 0`);
+  // As compileFilters: a text that folds to nothing filters nothing. Stored author forms are joined
+  // by newlines, so a filter text (which cannot hold one) never spans two names; Postgres text cannot hold NUL.
+  const folded = (text: string | undefined) => (text ? foldText(text.trim()).replace(/[\n\0]/g, ' ') : '');
+  const author = folded(f.authors);
+  const venue = folded(f.venue);
+  if (author) clauses.push(`strpos(${alias}.authors, ${value(author)}) > 0`);
+  if (venue) clauses.push(`strpos(${alias}.venue, ${value(venue)}) > 0`);
   return clauses.length ? clauses.join(' AND ') : null;
 }

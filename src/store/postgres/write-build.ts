@@ -29,7 +29,7 @@ export async function writeBuild(pool: pg.Pool, built: BuiltIndex, { schema, lea
   const { manifest } = corpus;
   const dims = manifest.embedding.dims;
   const s = quoteIdent(schema);
-  await dropUnservedBuilds(pool, schema);
+  await dropUnservedBuilds(pool, schema, lease);
 
   const lengths = corpus.lexical!.documentLengths;
   const avgLength = lengths.length ? lengths.reduce((a, n) => a + n, 0) / lengths.length : 1;
@@ -47,6 +47,7 @@ export async function writeBuild(pool: pg.Pool, built: BuiltIndex, { schema, lea
   progress.start('writing to Postgres', corpus.paperCount + corpus.chunkCount + blocks + postings.length, 'rows');
   let done = 0;
   const insert = async (sql: string, columns: unknown[][]) => {
+    lease.throwIfLost();
     await pool.query(sql, columns);
     progress.update((done += columns[0].length));
   };
@@ -59,8 +60,8 @@ export async function writeBuild(pool: pg.Pool, built: BuiltIndex, { schema, lea
       batch.map((p) => p.id),
       batch.map((p) => p.year),
       batch.map((p) => p.design ?? null),
-      batch.map((p) => (p.venue ? foldText(p.venue) : null)),
-      batch.map((p) => (p.authors.length ? authorForms(p).join('\n') : null)),
+      batch.map((p) => (p.venue ? noNul(foldText(p.venue)) : null)),
+      batch.map((p) => (p.authors.length ? noNul(authorForms(p).join('\n')) : null)),
       batch.map((p) => JSON.stringify(p)),
     ]);
   }
@@ -97,14 +98,19 @@ export async function writeBuild(pool: pg.Pool, built: BuiltIndex, { schema, lea
   // The graph is built once over all rows; maintenance_work_mem decides whether it fits in memory.
   progress.start('building the HNSW index in Postgres', 1, 'index');
   const { m, efConstruction } = manifest.vectors;
-  await pool.query(`SET maintenance_work_mem = '512MB'`).catch(() => {});
-  await pool.query(`CREATE INDEX ON ${t.chunks} USING hnsw (embedding vector_cosine_ops) WITH (m = ${m}, ef_construction = ${efConstruction})`);
-  await pool.query(`CREATE INDEX ON ${t.chunks} (paper_row); ANALYZE ${t.papers}; ANALYZE ${t.chunks}; ANALYZE ${t.postings};`);
-  progress.update(1);
-  progress.stop();
-
+  lease.throwIfLost();
   const client = await pool.connect();
   try {
+    // On the connection that builds the index, and only for that transaction.
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL maintenance_work_mem = '512MB'`).catch(() => {});
+    await client.query(`CREATE INDEX ON ${t.chunks} USING hnsw (embedding vector_cosine_ops) WITH (m = ${m}, ef_construction = ${efConstruction})`);
+    await client.query(`CREATE INDEX ON ${t.chunks} (paper_row)`);
+    await client.query('COMMIT');
+    await client.query(`ANALYZE ${t.papers}; ANALYZE ${t.chunks}; ANALYZE ${t.postings};`);
+    progress.update(1);
+    progress.stop();
+
     await client.query('BEGIN');
     await lease.assertHeld(client);
     await client.query(`UPDATE ${s}.builds SET status = 'complete', completed_at = now(), manifest = $2 WHERE seq = $1`, [seq, manifest]);
@@ -120,18 +126,35 @@ export async function writeBuild(pool: pg.Pool, built: BuiltIndex, { schema, lea
   } finally {
     client.release();
   }
-  await dropUnservedBuilds(pool, schema);
+  // The build is live by now: a failed clean-up is the next writer's to finish, not a failed ingest.
+  await dropUnservedBuilds(pool, schema, lease).catch((error) => console.error(`Warning: older builds were not dropped (${(error as Error).message}); the next ingest will drop them.`));
 }
 
-/** Drops every build that is neither current nor the one before it (a killed writer's, or older). The caller holds the lease. */
-async function dropUnservedBuilds(pool: pg.Pool, schema: string): Promise<void> {
+const noNul = (text: string) => text.replace(/\0/g, '');
+
+/**
+ * Drops every build that is neither current nor the one before it (a killed writer's, or older),
+ * in one transaction that first checks the lease, so a writer that lost it drops nothing.
+ */
+async function dropUnservedBuilds(pool: pg.Pool, schema: string, lease: Lease): Promise<void> {
   const s = quoteIdent(schema);
-  const { rows } = await pool.query<{ seq: string }>(
-    `SELECT seq FROM ${s}.builds WHERE seq NOT IN (SELECT seq FROM ${s}.current_build UNION SELECT previous_seq FROM ${s}.current_build WHERE previous_seq IS NOT NULL)`,
-  );
-  for (const { seq } of rows) {
-    const t = buildTables(schema, seq);
-    await pool.query(`DROP TABLE IF EXISTS ${t.papers}, ${t.chunks}, ${t.postings}, ${t.terms}`);
-    await pool.query(`DELETE FROM ${s}.builds WHERE seq = $1`, [seq]);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await lease.assertHeld(client);
+    const { rows } = await client.query<{ seq: string }>(
+      `SELECT seq FROM ${s}.builds WHERE seq NOT IN (SELECT seq FROM ${s}.current_build UNION SELECT previous_seq FROM ${s}.current_build WHERE previous_seq IS NOT NULL)`,
+    );
+    for (const { seq } of rows) {
+      const t = buildTables(schema, seq);
+      await client.query(`DROP TABLE IF EXISTS ${t.papers}, ${t.chunks}, ${t.postings}, ${t.terms}`);
+      await client.query(`DELETE FROM ${s}.builds WHERE seq = $1`, [seq]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
   }
 }
