@@ -12,6 +12,7 @@ import { loadEmbeddingModel, type LoadedEmbeddings } from '../src/embeddings/loa
 import { FileStore, openStore } from '../src/store/index-store.js';
 import type { OpenIndex } from '../src/store/index-dir.js';
 import type { SearchFilters } from '../src/store/filters.js';
+import { LexicalIndex } from '../src/store/lexical-index.js';
 import { DatabaseVersionError, SCHEMA_VERSION } from '../src/store/postgres/schema.js';
 import { startTestServer, type TestServer } from './server-harness.js';
 import { startTestDatabase, type TestDatabase } from './postgres-server.js';
@@ -166,7 +167,8 @@ describe('a killed ingest', () => {
     cleanups.push(() => server.close());
     const before = await currentId();
     const papersBefore = server.live.parts().corpus.paperCount;
-    const big = syntheticExport(path.join(tmp.dir, 'big.jsonl'), 1500);
+    // 1,800 papers: about 9,900 chunks, every one holding "measured", so its posting list spans two blocks.
+    const big = syntheticExport(path.join(tmp.dir, 'big.jsonl'), 1800);
     const ingest = run('ingest/cli.ts', ['--quiet', big], { ...db.env, DATA_DIR: tmp.dir });
     let out = '';
     ingest.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -198,7 +200,46 @@ describe('a killed ingest', () => {
     const tables = await sql.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1 AND tablename LIKE $2`, [db.schema, `b${seq}\\_%`]);
     expect(tables.rows[0].n).toBe(0);
     await server.live.check();
-    expect(server.live.parts().corpus.paperCount).toBe(papersBefore + 1500);
+    expect(server.live.parts().corpus.paperCount).toBe(papersBefore + 1800);
+
+    // At this size the searches take the paths a small table never does.
+    const store = await openStore(config);
+    cleanups.push(() => store.close());
+    const index = await store.open();
+    // BM25 over posting lists split into blocks equals BM25 over the same chunks in memory.
+    const memory = LexicalIndex.fromTexts(index.corpus.chunkTexts());
+    expect(memory.documentFrequency('measur')).toBeGreaterThan(8192);
+    for (const q of ['measured peer support in adults', 'cohort of adults and housing', 'residential alternatives to hospital']) {
+      const [a, b] = [await index.lexical.search(q, 20), memory.query(q, 20)];
+      expect(a.map((h) => h.row), q).toEqual(b.map((h) => h.row));
+      a.forEach((h, i) => expect(h.score).toBeCloseTo(b[i].score, 9));
+    }
+    // The HNSW index: built with the configured parameters, used (here with sequential scans
+    // off: at 10k rows the planner rightly prefers an exact scan), with HNSW_EF_SEARCH applied,
+    // and it finds what an exact scan finds.
+    const live = (await sql.query(`SELECT seq FROM ${s()}.current_build`)).rows[0].seq;
+    const chunks = `${s()}."b${live}_chunks"`;
+    const def = await sql.query(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2 AND indexdef LIKE '%hnsw%'`, [db.schema, `b${live}_chunks`]);
+    expect(def.rows[0]?.indexdef).toMatch(new RegExp(`vector_cosine_ops\\) WITH \\(m='?${config.hnsw.m}'?, ef_construction='?${config.hnsw.efConstruction}'?\\)`));
+    const [v] = await loaded.embeddings.embedRaw(['crisis care for family carers']);
+    const pool = (store as unknown as { pool: pg.Pool }).pool;
+    const client = await pool.connect();
+    let viaIndex: number[];
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL enable_seqscan = off');
+      expect((await client.query('SHOW hnsw.ef_search')).rows[0]['hnsw.ef_search']).toBe(String(config.hnsw.efSearch));
+      const search = `SELECT row FROM ${chunks} ORDER BY embedding <=> $1::vector LIMIT 10`;
+      const plan = await client.query(`EXPLAIN ${search}`, [`[${Array.from(v).join(',')}]`]);
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Index Scan using b\d+_chunks_embedding_idx/);
+      viaIndex = (await client.query(search, [`[${Array.from(v).join(',')}]`])).rows.map((r) => r.row);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    const all = await index.vectors.vectors!(Array.from({ length: index.corpus.chunkCount }, (_, r) => r));
+    const exact = all.map((x, row) => ({ row, s: x.reduce((sum, xi, j) => sum + xi * v[j], 0) })).sort((a, b) => b.s - a.s).slice(0, 10);
+    expect(viaIndex.filter((row) => exact.some((e) => e.row === row)).length).toBeGreaterThanOrEqual(9);
   }, 240_000);
 });
 
