@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { BUNDLED_CORPUS, loadConfig } from '../src/config.js';
 import { loadEmbeddingModel } from '../src/embeddings/load-embedding-model.js';
 import { createProgress, silentProgress } from '../src/progress.js';
-import { ingestFiles } from './ingest-files.js';
+import { ingestFiles, ingestIfEmpty } from './ingest-files.js';
 import { SUPPORTED_EXTENSIONS } from './parse-source.js';
 
 const HELP = `Usage: npm run ingest -- [options] <file…>
@@ -25,6 +25,8 @@ Options:
   --no-papers        do not list each paper (progress and the summary still print)
   --quiet            print only the summary (no paper list, no progress)
   --no-wait          fail at once, rather than wait, when another ingest is writing this index
+  --if-empty         ingest only if there is no index yet (what npm start runs on first use, so
+                     several servers starting on one empty database build it once)
   -h, --help         show this help
 
 Re-ingesting a paper (same DOI, PMID, or title and year) updates it; it is never duplicated.
@@ -50,6 +52,7 @@ async function main(): Promise<number> {
         quiet: { type: 'boolean', default: false },
         'no-papers': { type: 'boolean', default: false },
         'no-wait': { type: 'boolean', default: false },
+        'if-empty': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -84,7 +87,8 @@ async function main(): Promise<number> {
   progress.stop();
   console.error(`Embedding model: ${loaded.info.modelId}${loaded.info.offline ? ' (offline fallback model)' : ''}, ${loaded.info.dims} dims`);
 
-  const report = await ingestFiles({
+  const ingest = values['if-empty'] ? ingestIfEmpty : ingestFiles;
+  const report = await ingest({
     config,
     files,
     loaded,
@@ -101,6 +105,10 @@ async function main(): Promise<number> {
         },
   });
 
+  if (!report) {
+    console.log('An index exists already (another process built it meanwhile); nothing to do.');
+    return 0;
+  }
   if (report.reembedReason) console.error(`Re-embedded every paper: ${report.reembedReason}.`);
   for (const w of report.warnings) console.error(`warning: ${w}`);
   for (const f of report.files) for (const e of f.errors) console.error(`error: ${e.message}`);

@@ -92,11 +92,23 @@ async function previousBuild(config: Config, store: IndexStore, loaded: LoadedEm
  * rebuilds the stored papers (after a change of model, chunking or on-disk layout).
  * @example await ingestFiles({ config, files: ['export.ris'], loaded })
  */
-export async function ingestFiles(options: BuildOptions): Promise<BuildReport> {
+export function ingestFiles(options: BuildOptions): Promise<BuildReport> {
+  return locked(options, (store) => ingestLocked(options, store));
+}
+
+/**
+ * The first build: ingests only when the store holds no index yet, checked under the write lock,
+ * so several servers starting together on an empty database build it once. Null when one exists.
+ */
+export function ingestIfEmpty(options: BuildOptions): Promise<BuildReport | null> {
+  return locked(options, async (store) => ((await store.readManifest()) ? null : ingestLocked(options, store)));
+}
+
+async function locked<T>(options: BuildOptions, fn: (store: IndexStore) => Promise<T>): Promise<T> {
   const store = options.store ?? (await openStore(options.config));
   try {
     // The lock spans read-merge-write: a build merges onto the build it read, so two at once lose papers.
-    return await store.withWriteLock(() => ingestLocked(options, store), {
+    return await store.withWriteLock(() => fn(store), {
       wait: options.wait ?? true,
       onWait: (h) => options.onWait?.(`Waiting for another ingest (pid ${h.pid} on ${h.host}, since ${h.startedAt}) to finish…`),
     });

@@ -309,3 +309,24 @@ describe('a server whose settings differ from the shared library', () => {
     await sql.query(`DROP SCHEMA "${db.schema}_settings" CASCADE`);
   }, 60_000);
 });
+
+describe('servers starting together on an empty database', () => {
+  it('build the bundled corpus once between them', async () => {
+    const env = { ...db.env, DATABASE_SCHEMA: `${db.schema}_empty`, PORT: '0', INDEX_POLL_MS: '250' };
+    const servers = [0, 1, 2].map(() => {
+      const dir = tempDir();
+      cleanups.push(dir.cleanup);
+      const child = run('src/server/main.ts', [], { ...env, DATA_DIR: dir.dir });
+      let log = '';
+      child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+      cleanups.push(() => child.kill());
+      return () => log;
+    });
+    const urls = await Promise.all(servers.map((log) => until('a port', async () => log().match(/listening on (http:\/\/127\.0\.0\.1:\d+)/)?.[1])));
+    await Promise.all(urls.map((u) => until('ready', async () => ((await fetch(`${u}/api/ready`)).status === 200 ? true : undefined), 90_000)));
+    const { rows } = await sql.query(`SELECT count(*)::int AS n FROM "${db.schema}_empty".builds`);
+    expect(rows[0].n).toBe(1);
+    expect(servers.map((log) => log()).join('\n')).toMatch(/An index exists already/);
+  }, 120_000);
+});

@@ -27,7 +27,7 @@ export async function startServing(config: Config, live: LiveIndex, { log, inges
       if (outcome.build === 'new' && !existsSync(config.corpusPath)) {
         throw new Error(`No index in ${config.dataDir} and the corpus ${config.corpusPath} does not exist. Run npm run ingest -- <files>.`);
       }
-      const args = outcome.build === 'new' ? ['--no-papers', config.corpusPath] : ['--no-papers', '--rebuild'];
+      const args = outcome.build === 'new' ? ['--no-papers', '--if-empty', config.corpusPath] : ['--no-papers', '--rebuild'];
       const why = outcome.build === 'new' ? `no index yet: building one from ${config.corpusPath}` : `${outcome.reason}: rebuilding it`;
       log(`${why[0].toUpperCase()}${why.slice(1)}…`);
       live.report('building', why);
