@@ -194,7 +194,7 @@ export class LiveIndex implements Serving {
     return { ready: false, build: 'rebuild', reason: this.message };
   }
 
-  /** Polls CURRENT and swaps in each new build; failures are logged and retried on the next tick. */
+  /** Polls the store's pointer and swaps in each new build; failures are logged once and retried on the next tick. */
   watch(): void {
     if (this.config.indexPollMs <= 0 || this.timer || this.closed) return;
     // A failure is said once, not every tick (a database down for a minute would fill the log),

@@ -58,38 +58,50 @@ export function buildTables(schema: string, seq: number | string) {
   return { papers: t('papers'), chunks: t('chunks'), postings: t('postings'), terms: t('terms') };
 }
 
+/** Runs `fn` in a transaction on one connection: committed when it returns, rolled back when it throws. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 /**
  * Brings the schema up to SCHEMA_VERSION. Idempotent; refuses a database a newer version migrated.
  * @example await migrate(pool, 'abstracts')
  */
 export async function migrate(pool: pg.Pool, schema: string): Promise<void> {
-  const client = await pool.connect();
   const s = quoteIdent(schema);
   try {
-    await client.query('BEGIN');
-    // One migrator at a time across every process on this database; released at COMMIT.
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`abstracts-chat:${schema}`]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${s}.schema_migrations`);
-    const at = rows[0].version ?? 0;
-    if (at > SCHEMA_VERSION) {
-      throw new DatabaseVersionError(
-        `The database schema "${schema}" is at version ${at}, written by a newer version of abstracts-chat (this one knows up to ${SCHEMA_VERSION}). Upgrade this installation, or point DATABASE_SCHEMA at another schema.`,
-      );
-    }
-    for (const m of MIGRATIONS.filter((m) => m.version > at)) {
-      await client.query(m.sql(s));
-      await client.query(`INSERT INTO ${s}.schema_migrations (version) VALUES ($1)`, [m.version]);
-    }
-    await client.query('COMMIT');
+    await inTransaction(pool, async (client) => {
+      // One migrator at a time across every process on this database; released at COMMIT.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`abstracts-chat:${schema}`]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+      const { rows } = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${s}.schema_migrations`);
+      const at = rows[0].version ?? 0;
+      if (at > SCHEMA_VERSION) {
+        throw new DatabaseVersionError(
+          `The database schema "${schema}" is at version ${at}, written by a newer version of abstracts-chat (this one knows up to ${SCHEMA_VERSION}). Upgrade this installation, or point DATABASE_SCHEMA at another schema.`,
+        );
+      }
+      for (const m of MIGRATIONS.filter((m) => m.version > at)) {
+        await client.query(m.sql(s));
+        await client.query(`INSERT INTO ${s}.schema_migrations (version) VALUES ($1)`, [m.version]);
+      }
+    });
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
     if (/extension "vector"/.test((error as Error).message)) {
       throw new Error(`The database has no pgvector extension available (${(error as Error).message}). Install pgvector on the server (most managed Postgres services offer it), or have an administrator run CREATE EXTENSION vector.`);
     }
     throw error;
-  } finally {
-    client.release();
   }
 }

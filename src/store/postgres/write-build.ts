@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { silentProgress, type Progress } from '../../progress.js';
 import type { BuiltIndex } from '../build-index.js';
 import { authorForms, foldText } from '../filters.js';
-import { buildTables, quoteIdent } from './schema.js';
+import { buildTables, inTransaction, quoteIdent } from './schema.js';
 import { vectorLiteral } from './postgres-search.js';
 import type { Lease } from './write-lease.js';
 
@@ -99,19 +99,17 @@ export async function writeBuild(pool: pg.Pool, built: BuiltIndex, { schema, lea
   progress.start('building the HNSW index in Postgres', 1, 'index');
   const { m, efConstruction } = manifest.vectors;
   lease.throwIfLost();
-  const client = await pool.connect();
-  try {
+  await inTransaction(pool, async (client) => {
     // On the connection that builds the index, and only for that transaction.
-    await client.query('BEGIN');
-    await client.query(`SET LOCAL maintenance_work_mem = '512MB'`).catch(() => {});
+    await client.query(`SET LOCAL maintenance_work_mem = '512MB'`);
     await client.query(`CREATE INDEX ON ${t.chunks} USING hnsw (embedding vector_cosine_ops) WITH (m = ${m}, ef_construction = ${efConstruction})`);
     await client.query(`CREATE INDEX ON ${t.chunks} (paper_row)`);
-    await client.query('COMMIT');
-    await client.query(`ANALYZE ${t.papers}; ANALYZE ${t.chunks}; ANALYZE ${t.postings};`);
-    progress.update(1);
-    progress.stop();
+  });
+  await pool.query(`ANALYZE ${t.papers}; ANALYZE ${t.chunks}; ANALYZE ${t.postings};`);
+  progress.update(1);
+  progress.stop();
 
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await lease.assertHeld(client);
     await client.query(`UPDATE ${s}.builds SET status = 'complete', completed_at = now(), manifest = $2 WHERE seq = $1`, [seq, manifest]);
     await client.query(
@@ -119,13 +117,7 @@ export async function writeBuild(pool: pg.Pool, built: BuiltIndex, { schema, lea
        ON CONFLICT (singleton) DO UPDATE SET previous_seq = ${s}.current_build.seq, seq = EXCLUDED.seq, switched_at = now()`,
       [seq],
     );
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
   // The build is live by now: a failed clean-up is the next writer's to finish, not a failed ingest.
   await dropUnservedBuilds(pool, schema, lease).catch((error) => console.error(`Warning: older builds were not dropped (${(error as Error).message}); the next ingest will drop them.`));
 }
@@ -138,9 +130,7 @@ const noNul = (text: string) => text.replace(/\0/g, '');
  */
 async function dropUnservedBuilds(pool: pg.Pool, schema: string, lease: Lease): Promise<void> {
   const s = quoteIdent(schema);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await lease.assertHeld(client);
     const { rows } = await client.query<{ seq: string }>(
       `SELECT seq FROM ${s}.builds WHERE seq NOT IN (SELECT seq FROM ${s}.current_build UNION SELECT previous_seq FROM ${s}.current_build WHERE previous_seq IS NOT NULL)`,
@@ -150,11 +140,5 @@ async function dropUnservedBuilds(pool: pg.Pool, schema: string, lease: Lease): 
       await client.query(`DROP TABLE IF EXISTS ${t.papers}, ${t.chunks}, ${t.postings}, ${t.terms}`);
       await client.query(`DELETE FROM ${s}.builds WHERE seq = $1`, [seq]);
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
