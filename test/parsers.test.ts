@@ -36,6 +36,19 @@ describe('RIS', () => {
     expect(b).toMatchObject({ year: 2021, venue: 'Cyberpsychology, Behavior, and Social Networking', doi: '10.5555/cbsn.2021.455', sampleSize: 'N = 612' });
   });
 
+  it('ignores the trailer lines Ovid writes after ER, and takes ST as the title when there is no TI', () => {
+    // Ovid PsycINFO's layout: each record followed by its number, a note and a full-text link.
+    const ovid = [
+      'TY  - JOUR', 'AU  - Okafor, Ada', 'TI  - Peer mentoring on acute wards', 'PY  - 2019', 'AB  - Peers helped.', 'ER  - ',
+      'NL  - 1', 'Link to the Ovid Full Text or citation:', 'http://ovidsp.ovid.com/ovidweb.cgi?T=JS&AN=2019-1', '',
+      'TY  - JOUR', 'AU  - Brennan, Liam', 'ST  - Recovery colleges', 'PY  - 2020', 'ER  - ',
+      'NL  - 2', 'Link to the Ovid Full Text or citation:', 'http://ovidsp.ovid.com/ovidweb.cgi?T=JS&AN=2020-2', '',
+    ].join('\n');
+    const { papers, errors } = parseSource('ovid.ris', ovid);
+    expect(errors).toEqual([]);
+    expect(papers.map((p) => p.title)).toEqual(['Peer mentoring on acute wards', 'Recovery colleges']);
+  });
+
   it.skipIf(!hasSharedFixtures)('reads the rispy test-suite exports (BOM, extraneous data, multi-line, empty tags, WoS saved as .ris)', () => {
     const ris = (name: string) => papersFrom(path.join(SHARED_FIXTURES, 'ris', name));
     expect(ris('example_bom.ris')[0].doi).toBe('10.1186/s40981-020-0316-0');

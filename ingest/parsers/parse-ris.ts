@@ -20,7 +20,8 @@ export function looksLikeRis(text: string): boolean {
 export function parseRis(text: string): RawPaper[] {
   return parseTaggedRecords(text, RIS_FORMAT).map((r) => ({
     line: r.line,
-    title: first(r, 'TI', 'T1', 'CT', 'BT'),
+    // ST, the short title, when a record has no full one (some EndNote and Ovid exports).
+    title: first(r, 'TI', 'T1', 'CT', 'ST', 'BT'),
     abstract: first(r, 'AB', 'N2'),
     authors: all(r, 'AU', 'A1').map(parseAuthorName).filter((a) => a !== null),
     year: yearOf(first(r, 'PY', 'Y1', 'DA', 'Y2')),

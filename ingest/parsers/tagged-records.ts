@@ -13,7 +13,7 @@ export interface TaggedFormat {
   tagLine: RegExp;
   /** Returns the text of a continuation line, or null when the line is not one. */
   continuation: (line: string) => string | null;
-  /** Tag that opens a record (a record also opens at any tag outside one). */
+  /** Tag that opens a record (a record also opens at any tag outside one, until the file has used this tag). */
   startTag?: string;
   /** Tag that closes a record. */
   endTag?: string;
@@ -32,6 +32,7 @@ export function parseTaggedRecords(text: string, format: TaggedFormat): TaggedRe
   const records: TaggedRecord[] = [];
   let current: TaggedRecord | null = null;
   let lastTag: string | null = null;
+  let sawStart = false;
 
   const close = () => {
     if (current && current.fields.size > 0) records.push(current);
@@ -56,6 +57,10 @@ export function parseTaggedRecords(text: string, format: TaggedFormat): TaggedRe
       }
       if (!current || tag === format.startTag) {
         if (current && tag === format.startTag) close();
+        // Once a file whose records end with a tag has shown that they open with the start tag, a
+        // tagged line between records is a trailer (Ovid puts "NL  - …" after ER), not a record.
+        if (!current && tag !== format.startTag && format.endTag && sawStart) return;
+        if (tag === format.startTag) sawStart = true;
         current = { line: i + 1, fields: new Map() };
       }
       const values = current.fields.get(tag) ?? [];
