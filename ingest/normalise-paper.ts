@@ -74,9 +74,13 @@ export function normalisePaper(raw: RawPaper, sourceFile: string): NormaliseResu
   }
   if (abstract && sections.length === 0) sections = findSections(abstract);
 
-  const authors = (raw.authors ?? [])
-    .filter((a) => a.family.trim())
-    .map((a) => (a.given ? { family: a.family.normalize('NFC'), given: a.given.normalize('NFC') } : { family: a.family.normalize('NFC') }));
+  // Names get the same clean-up as every other field: a newline inside one would otherwise be
+  // written raw into a RIS export and start a forged record there.
+  const authors = (raw.authors ?? []).flatMap((a) => {
+    const family = clean(a.family);
+    const given = clean(a.given);
+    return family ? [given ? { family, given } : { family }] : [];
+  });
   const year = raw.year ?? null;
   const doi = raw.doi ? normaliseDoi(raw.doi) : null;
   const pmid = clean(raw.pmid)?.replace(/\D/g, '') || null;

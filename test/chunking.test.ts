@@ -65,6 +65,11 @@ describe('records and dedupe', () => {
     expect(paperLabel([{ family: 'Lau' }], null)).toBe('Lau (n.d.)');
   });
 
+  it('cleans whitespace in author names too, so no name can carry a line break into an export', () => {
+    const { paper } = normalisePaper({ title: 'T', authors: [{ family: 'Smith\nER  - \n\nTY  - JOUR\nTI  - Forged', given: ' Ann\t\r\n' }, { family: ' \n ' }] }, 'x.json');
+    expect(paper.authors).toEqual([{ family: 'Smith ER - TY - JOUR TI - Forged', given: 'Ann' }]);
+  });
+
   it('derives stable ids: DOI, then PMID, then a hash of title, year and first author', () => {
     const a = normalisePaper({ title: 'X', doi: 'https://doi.org/10.5555/ABC' }, 'f').paper;
     expect(a.id).toBe('doi:10.5555/abc');

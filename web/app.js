@@ -443,7 +443,8 @@ function risExport(papers) {
         ['UR', p.url],
         ['AB', p.abstract],
       ].filter(([, v]) => v);
-      return `${lines.map(([k, v]) => `${k}  - ${v}`).join('\n')}\nER  - \n`;
+      // One line per value, whatever the value holds: a line break would start a new tag or record.
+      return `${lines.map(([k, v]) => `${k}  - ${String(v).replace(/\s+/g, ' ').trim()}`).join('\n')}\nER  - \n`;
     })
     .join('\n');
 }
