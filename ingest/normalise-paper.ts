@@ -12,7 +12,9 @@ export const MAX_TITLE_CHARS = 1_000;
 function clean(value: string | null | undefined): string | null {
   if (!value) return null;
   // NFC: BibTeX accents arrive decomposed ("u" + combining diaeresis); compare and display composed.
-  const s = value.normalize('NFC').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/\s+/g, ' ').trim();
+  // Control characters go, and so do bidi embeddings, overrides and isolates: an override in a
+  // title would make "gnp.exe" read as "exe.png" wherever it is shown (implicit RTL text needs none).
+  const s = value.normalize('NFC').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u202a-\u202e\u2066-\u2069]/g, '').replace(/\s+/g, ' ').trim();
   return s || null;
 }
 

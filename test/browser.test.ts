@@ -31,6 +31,12 @@ describe.skipIf(!hasChromium)('the chat page', () => {
           authors: ['Evil Hacker'],
           year: 2020,
         },
+        {
+          title: `Peer support and a title with ${'Antidisestablishmentarianism'.repeat(12)} in it \u202Egnp.exe`,
+          abstract: 'Peer workers described an attachment named \u202Egnp.exe in a study of 12 services.',
+          authors: ['Wide Title'],
+          year: 2021,
+        },
       ]),
     );
     const dataDir = path.join(tmp.dir, 'data');
@@ -67,7 +73,7 @@ describe.skipIf(!hasChromium)('the chat page', () => {
   const sourceLabels = () => page.getByTestId('sources').locator('li .detail, li .source-link').allTextContents();
 
   it('shows the corpus, the embedding model and that it is the offline fallback', async () => {
-    await expect(page.getByTestId('status').textContent()).resolves.toMatch(/10 papers \(8 with text\).*offline:abstracts-offline-v1.*answers: extractive/);
+    await expect(page.getByTestId('status').textContent()).resolves.toMatch(/11 papers \(9 with text\).*offline:abstracts-offline-v1.*answers: extractive/);
     expect(await page.getByTestId('model-notice').isVisible()).toBe(true);
   });
 
@@ -156,7 +162,7 @@ describe.skipIf(!hasChromium)('the chat page', () => {
   it('browses papers and opens one', async () => {
     await page.getByRole('button', { name: 'Papers' }).click();
     await page.getByTestId('paper-list').locator('li').first().waitFor();
-    expect(await page.getByTestId('paper-list').locator('li').count()).toBe(10);
+    expect(await page.getByTestId('paper-list').locator('li').count()).toBe(11);
     await page.getByTestId('paper-query').fill('Hong Kong');
     await page.getByTestId('paper-query').press('Enter');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=paper-list] li').length === 2);
@@ -164,6 +170,22 @@ describe.skipIf(!hasChromium)('the chat page', () => {
     const card = page.getByTestId('source-card');
     expect(await card.locator('h3').textContent()).toMatch(/Nine-Month Longitudinal Impact/);
     await card.locator('.abstract').filter({ hasText: 'only a title' }).waitFor();
+    await page.getByRole('button', { name: 'Chat' }).click();
+  });
+
+  it('wraps a title with a long unbroken word, and shows no bidi override from a paper', async () => {
+    await page.getByRole('button', { name: 'Papers' }).click();
+    await page.getByTestId('paper-query').fill('Antidisestablishmentarianism');
+    await page.getByTestId('paper-query').press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=paper-list] li').length === 1);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    await page.getByTestId('paper-list').locator('.source-link').first().click();
+    const card = page.getByTestId('source-card');
+    await card.locator('.abstract').filter({ hasText: 'attachment named' }).waitFor();
+    const shown = `${await card.locator('h3').textContent()}${await card.locator('.abstract').textContent()}`;
+    expect(shown).toContain('gnp.exe');
+    expect(shown).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
     await page.getByRole('button', { name: 'Chat' }).click();
   });
 
@@ -176,8 +198,8 @@ describe.skipIf(!hasChromium)('the chat page', () => {
   // Last: it adds papers to the index the other tests read.
   it('the status line follows a new build ingested while the page is open', async () => {
     await page.goto(`${server.url}/?statusPoll=300`);
-    await page.getByTestId('status').filter({ hasText: '10 papers' }).waitFor();
+    await page.getByTestId('status').filter({ hasText: '11 papers' }).waitFor();
     await ingestFiles({ config: server.config, files: [fixture('sample.ris')], loaded: await loadEmbeddingModel(server.config) });
-    await page.getByTestId('status').filter({ hasText: /12 papers \(10 with text\).*index updated at \d/ }).waitFor({ timeout: 10_000 });
+    await page.getByTestId('status').filter({ hasText: /13 papers \(11 with text\).*index updated at \d/ }).waitFor({ timeout: 10_000 });
   });
 });
