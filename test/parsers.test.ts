@@ -158,6 +158,20 @@ describe('CSV (Scopus)', () => {
     expect(c.hasText).toBe(true); // it still has a title
   });
 
+  it('reads an Embase CSV: Author Names, the year and issue inside Source, the DOI inside Open URL Link', () => {
+    // Embase's column layout (a hand-written sample; the values are made up).
+    const embase = [
+      'Title,Author Names,Source,Abstract,Open URL Link',
+      '"Peer navigators in endoscopy clinics","Liu R., Adler D.G.","Endoscopic Ultrasound (2014) 3:3 (152-160). Date of Publication: 2014","Peer navigators reduced missed appointments among 80 patients.","https://example.org/openurl?sid=EMBASE&issn=23039027&id=doi:10.4103%2F2303-9027.138783&atitle=Peer"',
+      '"Recovery colleges and hope","Okafor A.","Psychiatric Services (2021) 72 (1012-1019)","Students reported more hope.",""',
+    ].join('\n');
+    const [a, b] = parseSource('embase.csv', embase).papers;
+    expect(a.authors).toEqual([{ family: 'Liu', given: 'R.' }, { family: 'Adler', given: 'D.G.' }]);
+    expect(a).toMatchObject({ year: 2014, venue: 'Endoscopic Ultrasound', volume: '3', issue: '3', pages: '152-160', doi: '10.4103/2303-9027.138783' });
+    expect(b).toMatchObject({ year: 2021, venue: 'Psychiatric Services', volume: '72', issue: null, pages: '1012-1019', doi: null });
+    expect(b.authors).toEqual([{ family: 'Okafor', given: 'A.' }]);
+  });
+
   it('names the file and line of a malformed CSV', () => {
     expect(() => parseSource('x.csv', 'Title,Abstract\n"unterminated,quote\n')).toThrow(/x\.csv/);
   });

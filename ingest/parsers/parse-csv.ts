@@ -1,5 +1,7 @@
 // CSV/TSV with a header row: our own column names, Scopus exports (Title, Abstract, Authors, Year,
-// DOI, Source title, Author full names) and Web of Science tab-delimited exports (TI, AB, AU, PY…).
+// DOI, Source title, Author full names), Embase exports (Author Names, Source with the year and
+// issue inside it, the DOI inside Open URL Link) and Web of Science tab-delimited exports (TI, AB,
+// AU, PY…).
 import { parse } from 'csv-parse/sync';
 import type { Author, RawPaper } from '../../src/types.js';
 import { ParseError } from '../../src/errors.js';
@@ -10,7 +12,7 @@ const COLUMNS: Record<string, string[]> = {
   title: ['title', 'article title', 'document title', 'ti'],
   abstract: ['abstract', 'ab', 'abstract note', 'abstractnote'],
   authorsFull: ['author full names', 'af'],
-  authors: ['authors', 'author', 'au', 'creators'],
+  authors: ['authors', 'author', 'au', 'creators', 'author names'],
   year: ['year', 'publication year', 'py', 'date', 'pub year'],
   doi: ['doi', 'di'],
   venue: ['source title', 'journal', 'publication title', 'so', 'venue', 'source'],
@@ -20,6 +22,7 @@ const COLUMNS: Record<string, string[]> = {
   pageEnd: ['page end', 'ep'],
   pages: ['pages', 'page', 'pg'],
   url: ['link', 'url'],
+  openUrl: ['open url link'],
   pmid: ['pubmed id', 'pmid', 'pm'],
 };
 
@@ -29,6 +32,9 @@ function authorsFrom(full: string | undefined, short: string | undefined): Autho
   if (!raw.trim()) return [];
   if (raw.includes(';')) return parseAuthorList(raw);
   const pieces = raw.split(/,\s*/);
+  // Embase: "Liu R., Adler D.G.", each name its family then its initials.
+  const embase = pieces.map((p) => p.trim().match(/^(.+?)\s+((?:\p{Lu}\.-?\s?)+)$/u));
+  if (pieces.length >= 1 && embase.every((m) => m)) return embase.map((m) => ({ family: m![1], given: m![2].trim() }));
   // Old Scopus style alternates family and initials: "Mak, W.W.S., Fu, A.C.M."
   if (pieces.length >= 2 && pieces.length % 2 === 0 && pieces.every((p, i) => i % 2 === 0 || /^([A-Z]\.?-?\s?)+$/.test(p))) {
     const out: Author[] = [];
@@ -64,20 +70,44 @@ export function parseCsv(content: string, file: string): RawPaper[] {
     const v = at === undefined ? undefined : row[at]?.trim();
     return v ? v : undefined;
   };
-  return rows.slice(1).map((row, i) => ({
-    line: i + 2,
-    title: cell(row, 'title') ?? null,
-    abstract: cleanPlaceholder(cell(row, 'abstract')),
-    authors: authorsFrom(cell(row, 'authorsFull'), cell(row, 'authors')),
-    year: yearOf(cell(row, 'year')),
-    doi: doiOf(cell(row, 'doi')),
-    venue: cell(row, 'venue') ?? null,
-    volume: cell(row, 'volume') ?? null,
-    issue: cell(row, 'issue') ?? null,
-    pages: pagesOf(cell(row, 'pageStart') ?? null, cell(row, 'pageEnd') ?? null) ?? cell(row, 'pages') ?? null,
-    url: cell(row, 'url') ?? null,
-    pmid: cell(row, 'pmid') ?? null,
-  }));
+  return rows.slice(1).map((row, i) => {
+    const source = citationInSource(cell(row, 'venue'));
+    return {
+      line: i + 2,
+      title: cell(row, 'title') ?? null,
+      abstract: cleanPlaceholder(cell(row, 'abstract')),
+      authors: authorsFrom(cell(row, 'authorsFull'), cell(row, 'authors')),
+      year: yearOf(cell(row, 'year')) ?? source?.year ?? null,
+      doi: doiOf(cell(row, 'doi')) ?? doiInOpenUrl(cell(row, 'openUrl')),
+      venue: source?.venue ?? cell(row, 'venue') ?? null,
+      volume: cell(row, 'volume') ?? source?.volume ?? null,
+      issue: cell(row, 'issue') ?? source?.issue ?? null,
+      pages: pagesOf(cell(row, 'pageStart') ?? null, cell(row, 'pageEnd') ?? null) ?? cell(row, 'pages') ?? source?.pages ?? null,
+      url: cell(row, 'url') ?? null,
+      pmid: cell(row, 'pmid') ?? null,
+    };
+  });
+}
+
+/**
+ * Embase's Source column holds the whole citation: "Endoscopic Ultrasound (2014) 3:3 (152-160).
+ * Date of Publication: 2014". Null for a plain journal name.
+ */
+function citationInSource(source: string | undefined): { venue: string; year: number | null; volume: string | null; issue: string | null; pages: string | null } | null {
+  const m = source?.match(/^(.+?)\s+\((\d{4})\)\s*(?:(\w+)(?::(\w+))?)?\s*(?:\(([^)]+)\))?/);
+  if (!m) return null;
+  return { venue: m[1].trim(), year: Number(m[2]), volume: m[3] ?? null, issue: m[4] ?? null, pages: m[5]?.trim() ?? null };
+}
+
+/** Embase puts the DOI only inside its OpenURL link: "…&id=doi:10.4103%2F2303-9027.138783&…". */
+function doiInOpenUrl(link: string | undefined): string | null {
+  const m = link?.match(/[?&]id=doi:([^&]+)/);
+  if (!m) return null;
+  try {
+    return doiOf(decodeURIComponent(m[1]));
+  } catch {
+    return null;
+  }
 }
 
 /** Scopus writes "[No abstract available]" where there is none. */
