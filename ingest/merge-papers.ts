@@ -1,6 +1,9 @@
 // Re-ingesting a paper updates it, never duplicates it. Two records are the same paper when they
-// share a DOI, a PMID, or a normalised title and year; the newer record's fields win where set.
+// share a DOI, a PMID, or a normalised title and year, or a normalised title where one side has no
+// year and their first authors agree (or one side lists none); the newer record's fields win where
+// set. Records without a title merge only on an identifier (DOI, PMID, or the same content id).
 import type { Paper } from '../src/types.js';
+import { foldText } from '../src/store/filters.js';
 import { normaliseTitle } from './normalise-paper.js';
 
 function keys(p: Paper): string[] {
@@ -9,6 +12,15 @@ function keys(p: Paper): string[] {
   if (p.pmid) out.push(`pmid:${p.pmid}`);
   if (p.title) out.push(`title:${normaliseTitle(p.title)}|${p.year ?? ''}`);
   return out;
+}
+
+const firstAuthor = (p: Paper) => (p.authors[0] ? foldText(p.authors[0].family) : null);
+
+/** The same title, one side without a year, and first authors that agree or are missing on one side. */
+function sameWithoutYear(a: Paper, b: Paper): boolean {
+  if ((a.year === null) === (b.year === null)) return false;
+  const [x, y] = [firstAuthor(a), firstAuthor(b)];
+  return x === null || y === null || x === y;
 }
 
 function merge(old: Paper, next: Paper): Paper {
@@ -38,18 +50,28 @@ export interface MergeResult {
 export function mergePapers(existing: Paper[], incoming: Paper[]): MergeResult {
   const papers = existing.map((p) => ({ ...p }));
   const byKey = new Map<string, number>();
-  papers.forEach((p, i) => keys(p).forEach((k) => byKey.set(k, i)));
+  const byTitle = new Map<string, number[]>();
+  const index = (p: Paper, i: number) => {
+    keys(p).forEach((k) => byKey.set(k, i));
+    if (!p.title) return;
+    const t = normaliseTitle(p.title);
+    const list = byTitle.get(t) ?? [];
+    if (!list.includes(i)) byTitle.set(t, [...list, i]);
+  };
+  papers.forEach(index);
   let added = 0;
   let updated = 0;
   for (const paper of incoming) {
-    const hit = keys(paper).map((k) => byKey.get(k)).find((i) => i !== undefined);
+    const hit =
+      keys(paper).map((k) => byKey.get(k)).find((i) => i !== undefined) ??
+      (paper.title ? byTitle.get(normaliseTitle(paper.title))?.find((i) => sameWithoutYear(papers[i], paper)) : undefined);
     if (hit === undefined) {
       papers.push(paper);
-      keys(paper).forEach((k) => byKey.set(k, papers.length - 1));
+      index(paper, papers.length - 1);
       added++;
     } else {
       papers[hit] = merge(papers[hit], paper);
-      keys(papers[hit]).forEach((k) => byKey.set(k, hit));
+      index(papers[hit], hit);
       updated++;
     }
   }

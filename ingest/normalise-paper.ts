@@ -86,11 +86,14 @@ export function normalisePaper(raw: RawPaper, sourceFile: string): NormaliseResu
   const year = raw.year ?? null;
   const doi = raw.doi ? normaliseDoi(raw.doi) : null;
   const pmid = clean(raw.pmid)?.replace(/\D/g, '') || null;
-  const id = doi
-    ? `doi:${doi}`
-    : pmid
-      ? `pmid:${pmid}`
-      : hashId([title ? normaliseTitle(title) : '', String(year ?? ''), authors[0]?.family.toLowerCase() ?? '', title ? '' : normaliseTitle(abstract ?? '').slice(0, 200)]);
+  const identity = [title ? normaliseTitle(title) : '', String(year ?? ''), authors[0]?.family.toLowerCase() ?? '', title ? '' : normaliseTitle(abstract ?? '').slice(0, 200)];
+  // A record with neither title nor abstract is told apart by where it was published, so three
+  // different bibliographic entries do not collapse into one "Unknown authors (n.d.)".
+  if (!title && !abstract) {
+    const where = [raw.venue, raw.volume, raw.issue, raw.pages, raw.url].map((v) => clean(v) ?? '').join('|');
+    if (where.replace(/\|/g, '')) identity.push(where.toLowerCase());
+  }
+  const id = doi ? `doi:${doi}` : pmid ? `pmid:${pmid}` : hashId(identity);
   const truncated = raw.authorsTruncated ?? false;
   const studyText = `${title ?? ''}. ${abstract ?? ''}`;
   return {

@@ -91,4 +91,29 @@ describe('records and dedupe', () => {
     expect(byTitle).toMatchObject({ added: 0, updated: 1 });
     expect(byTitle.papers.find((p) => p.title?.startsWith('Online peer'))!.abstract).toMatch(/^This cross-sectional survey/);
   });
+
+  it('merges a title without a year into the same title with one when the first authors agree, or one side has none', () => {
+    const paper = (raw: Parameters<typeof normalisePaper>[0]) => normalisePaper(raw, 'x.json').paper;
+    const title = 'Peer mentoring on acute wards: a qualitative study';
+    const dated = paper({ title, year: 2019, authors: [{ family: 'Okafor', given: 'Ada' }] });
+    const result = mergePapers(
+      [dated],
+      [
+        paper({ title: `${title}.`, authors: [{ family: 'OKAFOR' }], abstract: 'Peers helped.' }), // same paper, no year
+        paper({ title, authors: [{ family: 'Smith' }] }), // another first author: another paper
+        paper({ title }), // no authors and no year: the dated one
+      ],
+    );
+    expect(result).toMatchObject({ added: 1, updated: 2 });
+    expect(result.papers).toHaveLength(2);
+    expect(result.papers[0]).toMatchObject({ id: dated.id, year: 2019, abstract: 'Peers helped.' });
+    expect(result.papers[1].authors[0].family).toBe('Smith');
+  });
+
+  it('keeps bibliographic entries without title or abstract apart unless they are the same record', () => {
+    const entry = (venue: string, pages: string) => normalisePaper({ venue, pages, volume: '3' }, 'x.ris').paper;
+    const result = mergePapers([], [entry('Psychiatric Services', '1-9'), entry('Psychiatric Services', '10-19'), entry('BMJ Open', '1-9'), entry('BMJ Open', '1-9')]);
+    expect(result.papers).toHaveLength(3);
+    expect(result).toMatchObject({ added: 3, updated: 1 });
+  });
 });
