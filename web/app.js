@@ -1,5 +1,6 @@
 // The chat page. No framework: a few functions over the DOM. Everything that comes from the
 // server (answers, abstracts, titles) is put on the page with textContent, never as HTML.
+import { bibtexExport, risExport } from './exports.js';
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -401,52 +402,6 @@ function markdownExport(result) {
     return `${c.n}. ${c.authors.join(', ') || c.label} (${c.year ?? 'n.d.'}). ${c.title ?? '[untitled]'}.${where ? ` ${where}.` : ''}${c.quote ? `\n   > ${c.quote}` : ''}`;
   });
   return `${result.answer}\n\n## References\n\n${refs.join('\n')}\n`;
-}
-
-function bibtexExport(papers) {
-  const esc = (s) => String(s).replace(/[{}\\]/g, '');
-  return papers
-    .map((p, i) => {
-      const key = `${(p.authors[0]?.family ?? 'anon').replace(/[^A-Za-z]/g, '')}${p.year ?? 'nd'}${String.fromCharCode(97 + (i % 26))}`;
-      const fields = [
-        ['title', p.title],
-        ['author', p.authors.map((a) => (a.given ? `${a.family}, ${a.given}` : `{${a.family}}`)).join(' and ')],
-        ['year', p.year],
-        ['journal', p.venue],
-        ['volume', p.volume],
-        ['number', p.issue],
-        ['pages', p.pages?.replace('-', '--')],
-        ['doi', p.doi],
-        ['url', p.url],
-        ['abstract', p.abstract],
-      ].filter(([, v]) => v);
-      return `@article{${key},\n${fields.map(([k, v]) => `  ${k} = {${esc(v)}}`).join(',\n')}\n}`;
-    })
-    .join('\n\n');
-}
-
-function risExport(papers) {
-  return papers
-    .map((p) => {
-      const [sp, ep] = (p.pages ?? '').split('-');
-      const lines = [
-        ['TY', 'JOUR'],
-        ...p.authors.map((a) => ['AU', a.given ? `${a.family}, ${a.given}` : a.family]),
-        ['TI', p.title],
-        ['PY', p.year],
-        ['JO', p.venue],
-        ['VL', p.volume],
-        ['IS', p.issue],
-        ['SP', sp],
-        ['EP', ep],
-        ['DO', p.doi],
-        ['UR', p.url],
-        ['AB', p.abstract],
-      ].filter(([, v]) => v);
-      // One line per value, whatever the value holds: a line break would start a new tag or record.
-      return `${lines.map(([k, v]) => `${k}  - ${String(v).replace(/\s+/g, ' ').trim()}`).join('\n')}\nER  - \n`;
-    })
-    .join('\n');
 }
 
 async function citedPapers() {

@@ -30,9 +30,11 @@ export function parseBibtex(content: string, file: string, onError: (e: ParseErr
     .filter((e) => e.input !== '')
     .map((entry) => {
       const f = entry.fields as Record<string, unknown>;
-      const creators = (f.author ?? f.editor ?? []) as Array<{ lastName?: string; firstName?: string; name?: string }>;
+      const creators = (f.author ?? f.editor ?? []) as Array<{ lastName?: string; firstName?: string; prefix?: string; name?: string }>;
+      // The parser splits "van der Berg" into a prefix and a last name; the family name is both.
+      const family = (c: { lastName?: string; prefix?: string }) => [c.prefix, c.lastName].filter(Boolean).join(' ');
       const authors: Author[] = creators
-        .map((c) => (c.lastName ? (c.firstName ? { family: c.lastName, given: c.firstName } : { family: c.lastName }) : c.name ? { family: c.name } : null))
+        .map((c) => (c.lastName ? (c.firstName ? { family: family(c), given: c.firstName } : { family: family(c) }) : c.name ? { family: c.name } : null))
         .filter((a): a is Author => a !== null);
       const offset = content.indexOf(`{${entry.key},`);
       return {

@@ -1,0 +1,121 @@
+// The page's BibTeX and RIS exports (web/exports.js, the module the page itself imports), parsed
+// back with the project's own parsers: hand-picked hostile records, then a few hundred random ones.
+import { describe, expect, it } from 'vitest';
+import { bibtexExport, risExport } from '../web/exports.js';
+import { parseBibtex } from '../ingest/parsers/parse-bibtex.js';
+import { parseRis } from '../ingest/parsers/parse-ris.js';
+import type { Author } from '../src/types.js';
+
+interface ExportPaper {
+  id: string;
+  label: string;
+  title: string | null;
+  authors: Author[];
+  year: number | null;
+  venue: string | null;
+  volume: string | null;
+  issue: string | null;
+  pages: string | null;
+  doi: string | null;
+  abstract: string | null;
+}
+
+const paper = (over: Partial<ExportPaper>): ExportPaper => ({ id: 'x', label: 'X (n.d.)', title: 'A title', authors: [], year: 2020, venue: null, volume: null, issue: null, pages: null, doi: null, abstract: null, ...over });
+const oneLine = (s: string | null) => (s === null ? null : s.replace(/\s+/g, ' ').trim() || null);
+
+function parsedBibtex(text: string) {
+  const errors: unknown[] = [];
+  const records = parseBibtex(text, 'export.bib', (e) => errors.push(e));
+  expect(errors).toEqual([]);
+  return records;
+}
+
+/** The fields both formats carry, as the parsers give them back. */
+function expectSame(back: ReturnType<typeof parseRis>[number], p: ExportPaper) {
+  expect(back.title ?? null).toBe(oneLine(p.title));
+  expect(back.authors).toEqual(p.authors.map((a) => (a.given ? { family: oneLine(a.family), given: oneLine(a.given) } : { family: oneLine(a.family) })));
+  expect(back.year ?? null).toBe(p.year);
+  expect(back.venue ?? null).toBe(oneLine(p.venue));
+  expect(back.volume ?? null).toBe(oneLine(p.volume));
+  expect(back.pages ?? null).toBe(p.pages);
+  expect(back.doi ?? null).toBe(p.doi);
+  expect(back.abstract ?? null).toBe(oneLine(p.abstract));
+}
+
+const HOSTILE: ExportPaper[] = [
+  paper({ title: '50% of peers & 100% of staff: {braces}, \\backslash, $math$, #hash, under_score, ~tilde, ^caret', authors: [{ family: 'Lee', given: 'Ann' }], abstract: 'Costs fell by 20% & rose by 5%; see x < y > z.' }),
+  paper({ title: 'Protected corporate names', authors: [{ family: 'World Health Organization' }, { family: 'Department of Health and Social Care' }] }),
+  paper({ title: 'Accents and keys', authors: [{ family: 'Müller', given: 'Jürgen' }], year: 2016, pages: '112-121', venue: 'Psychiatrische Praxis' }),
+  paper({ title: 'Accents and keys, again', authors: [{ family: 'Müller', given: 'Jürgen' }], year: 2016 }),
+  paper({ title: 'Dashes -- and quotes \'\' and `ticks`', authors: [{ family: "O'Brien", given: 'Siobhán' }] }),
+  paper({ title: 'A forged record\nER  - \n\nTY  - JOUR\nTI  - Forged', authors: [{ family: 'Evil\nAU  - Injected', given: 'Eve' }] }),
+  paper({ title: null, label: 'Unknown authors (2001)', year: 2001 }),
+];
+
+describe('BibTeX export', () => {
+  it('parses back to the same records, with special characters, corporate names and accents intact', () => {
+    const text = bibtexExport(HOSTILE);
+    const back = parsedBibtex(text);
+    expect(back).toHaveLength(HOSTILE.length);
+    back.forEach((b, i) => expectSame(b, HOSTILE[i]));
+  });
+
+  it('writes surnameYEARword keys, ASCII-folded and unique, and an untitled record its label as a note', () => {
+    const text = bibtexExport(HOSTILE);
+    const keys = [...text.matchAll(/^@article\{([^,]+),/gm)].map((m) => m[1]);
+    expect(keys).toEqual(['lee202050', 'organization2020protected', 'muller2016accents', 'muller2016accentsa', 'obrien2020dashes', 'injected2020forged', 'anon2001']);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(text).toMatch(/@article\{anon2001,\n {2}note = \{Unknown authors \(2001\)\},/);
+    expect(text).not.toMatch(/anon2001,\n {2}title/);
+  });
+});
+
+describe('RIS export', () => {
+  it('writes one record per paper, every value on one line, and parses back to the same records', () => {
+    const text = risExport(HOSTILE);
+    const back = parseRis(text);
+    expect(back).toHaveLength(HOSTILE.length);
+    back.forEach((b, i) => expectSame(b, HOSTILE[i]));
+  });
+});
+
+// Random records from an alphabet of words, accents, TeX and RIS specials. Commas and semicolons
+// stay out of author names: "Family, Given" is how both formats separate the parts of a name, and
+// "; " how exports list several names in one field.
+function random(seed: number) {
+  let s = seed >>> 0;
+  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)];
+  const words = ['peer', 'support', 'Stigma', 'über', 'ñandú', 'Øst', '中文', 'naïve', 'x', 'AND', 'and', 'ER', 'TY', 'AU  -'];
+  const specials = ['%', '&', '#', '$', '_', '~', '^', '{', '}', '\\', '<', '>', '"', '@', '=', "'", '`', '-', '--', ';', ':', '\n', '\t', '  '];
+  const nameSpecials = specials.filter((c) => c !== ';');
+  const text = (n: number, name = false) =>
+    Array.from({ length: 1 + Math.floor(next() * n) }, () => (next() < 0.35 ? pick(name ? nameSpecials : specials) : pick(words)) + (!name && next() < 0.1 ? ',' : '')).join(' ');
+  return { next, text };
+}
+
+describe('exports of random hostile records', () => {
+  it('parse back to the same fields and the same record count, in BibTeX and in RIS', () => {
+    const r = random(20261201);
+    const papers = Array.from({ length: 150 }, (_, i) =>
+      paper({
+        id: `p${i}`,
+        title: r.next() < 0.1 ? null : r.text(12),
+        label: `Label ${i}`,
+        authors: Array.from({ length: Math.floor(r.next() * 4) }, () => (r.next() < 0.3 ? { family: r.text(4, true) } : { family: r.text(2, true), given: r.text(2, true) })).filter((a) => oneLine(a.family) && (!('given' in a) || oneLine(a.given!))),
+        year: r.next() < 0.2 ? null : 1990 + Math.floor(r.next() * 35),
+        venue: r.next() < 0.5 ? r.text(5) : null,
+        volume: r.next() < 0.5 ? String(1 + Math.floor(r.next() * 90)) : null,
+        pages: r.next() < 0.5 ? `${1 + Math.floor(r.next() * 50)}-${60 + Math.floor(r.next() * 50)}` : null,
+        doi: r.next() < 0.5 ? `10.5555/${Math.floor(r.next() * 1e6)}` : null,
+        abstract: r.next() < 0.7 ? r.text(40) : null,
+      }),
+    );
+    const bib = parsedBibtex(bibtexExport(papers));
+    expect(bib).toHaveLength(papers.length);
+    bib.forEach((b, i) => expectSame(b, papers[i]));
+    const ris = parseRis(risExport(papers));
+    expect(ris).toHaveLength(papers.length);
+    ris.forEach((b, i) => expectSame(b, papers[i]));
+  });
+});
