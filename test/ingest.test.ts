@@ -206,6 +206,19 @@ describe('one writer at a time', () => {
   });
 });
 
+describe("the ingest command's output", () => {
+  it('--quiet prints the summary and no progress, and one paper is "1 paper"', () => {
+    const d = tempDir();
+    const file = path.join(d.dir, 'one.json');
+    writeFileSync(file, JSON.stringify([{ title: 'Peer support on wards', abstract: 'Peers helped patients on acute wards. Staff agreed.', year: 2020 }]));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'ingest/cli.ts'), '--quiet', file], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, EMBEDDING_MODEL: 'offline', DATA_DIR: path.join(d.dir, 'data') } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Ingested 1 paper from 1 file: 1 new/);
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/parsing:|embedding:|writing|\d+\/\d+ (files|chunks)/);
+    d.cleanup();
+  });
+});
+
 describe('atomic writes', () => {
   it('a build killed mid-way leaves the previous index intact and loadable', async () => {
     const d = tempDir();
