@@ -73,6 +73,8 @@ const envSchema = z.object({
   API_KEY: optionalString,
   ALLOWED_HOSTS: optionalString,
   BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(64 * 1024),
+  HEADERS_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(60_000),
   CRISIS_MESSAGE: z.string().default(DEFAULT_CRISIS_MESSAGE),
 });
 
@@ -112,6 +114,8 @@ export interface Config {
    */
   allowedHosts: string[] | null;
   bodyLimitBytes: number;
+  /** How long a client may take to send its headers, and its whole request (slow-client defence). */
+  timeouts: { headersMs: number; requestMs: number };
   crisisMessage: string;
 }
 
@@ -168,6 +172,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiKey: e.API_KEY,
     allowedHosts: allowedHosts(e.HOST, e.ALLOWED_HOSTS),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    timeouts: { headersMs: e.HEADERS_TIMEOUT_MS, requestMs: Math.max(e.REQUEST_TIMEOUT_MS, e.HEADERS_TIMEOUT_MS) },
     crisisMessage: e.CRISIS_MESSAGE,
   });
 }

@@ -3,9 +3,12 @@
 // characters, near the body limit), and the hostile probes that found defects before, kept as
 // regressions. Nothing may answer 5xx, every error must be a JSON { error: { code, message } }, an
 // aborted upload may log at most one line, and the server must still answer afterwards.
+import { spawn } from 'node:child_process';
 import net from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from './server-harness.js';
+import { ROOT, tempDir, until } from './helpers.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -119,4 +122,36 @@ describe('probes that found defects, kept as regressions', () => {
     expect(lines.join('\n')).not.toMatch(/\n\s+at /);
     expect((await server.post('/api/search', { query: 'peer support' }, KEY)).status).toBe(200);
   });
+});
+
+describe('slow clients', () => {
+  it('a client trickling its headers, or its body, is cut off at the timeout, not held for minutes', async () => {
+    const tmp = tempDir();
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/server/main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, EMBEDDING_MODEL: 'offline', DATA_DIR: tmp.dir, PORT: '0', HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '2000' },
+    });
+    let log = '';
+    child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+    try {
+      const port = Number(await until('the port', async () => log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/)?.[1]));
+      /** Seconds until the server closes a connection that sends `first`, then a byte every 200 ms. */
+      const heldFor = (first: string) =>
+        new Promise<number>((resolve) => {
+          const started = Date.now();
+          const socket = net.connect(port, '127.0.0.1', () => socket.write(first));
+          const drip = setInterval(() => socket.writable && socket.write('a'), 200);
+          const done = () => (clearInterval(drip), resolve((Date.now() - started) / 1000));
+          socket.on('close', done);
+          socket.on('error', () => {});
+          socket.resume();
+          setTimeout(() => socket.destroy(), 20_000);
+        });
+      expect(await heldFor('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ')).toBeLessThan(4);
+      expect(await heldFor('POST /api/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{')).toBeLessThan(5);
+    } finally {
+      child.kill();
+      tmp.cleanup();
+    }
+  }, 60_000);
 });

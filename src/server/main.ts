@@ -22,9 +22,11 @@ const config = loadConfigOrExit();
 const live = new LiveIndex(config);
 const app = createApp({ config, serving: live });
 
-// A client has 15 s to send its headers and 60 s for the whole request, so connections trickling a
-// byte a second are not held for Node's default five minutes.
-const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: { headersTimeout: 15_000, requestTimeout: 60_000 } }, (info) => {
+// A client has 15 s to send its headers and 60 s for the whole request (HEADERS_TIMEOUT_MS,
+// REQUEST_TIMEOUT_MS), checked every second, so connections trickling a byte a second are not held
+// for Node's default five minutes.
+const serverOptions = { headersTimeout: config.timeouts.headersMs, requestTimeout: config.timeouts.requestMs, connectionsCheckingInterval: 1000 };
+const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port, serverOptions }, (info) => {
   const host = info.address.includes(':') ? `[${info.address}]` : info.address;
   console.log(`Abstracts chat listening on http://${host}:${info.port}/`);
 });
