@@ -4,21 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { bibtexExport, risExport } from '../web/exports.js';
 import { parseBibtex } from '../ingest/parsers/parse-bibtex.js';
 import { parseRis } from '../ingest/parsers/parse-ris.js';
-import type { Author } from '../src/types.js';
+import type { Paper } from '../src/types.js';
 
-interface ExportPaper {
-  id: string;
-  label: string;
-  title: string | null;
-  authors: Author[];
-  year: number | null;
-  venue: string | null;
-  volume: string | null;
-  issue: string | null;
-  pages: string | null;
-  doi: string | null;
-  abstract: string | null;
-}
+/** What the exports read of a paper (the page passes the API's paper records). */
+type ExportPaper = Pick<Paper, 'id' | 'label' | 'title' | 'authors' | 'year' | 'venue' | 'volume' | 'issue' | 'pages' | 'doi' | 'abstract'>;
 
 const paper = (over: Partial<ExportPaper>): ExportPaper => ({ id: 'x', label: 'X (n.d.)', title: 'A title', authors: [], year: 2020, venue: null, volume: null, issue: null, pages: null, doi: null, abstract: null, ...over });
 const oneLine = (s: string | null) => (s === null ? null : s.replace(/\s+/g, ' ').trim() || null);
