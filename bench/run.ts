@@ -399,30 +399,37 @@ async function load(url: string, bodies: string[], duration: number, connections
   };
 }
 
+// Varied bodies: the question, k and filters rotate, so this is not one cached request repeated.
+const ASK_BODIES = QUESTIONS.flatMap((question, i) => [
+  JSON.stringify({ question, mode: 'extractive' }),
+  JSON.stringify({ question, k: 4 + (i % 3), mode: 'extractive', filters: { yearFrom: 1995 + i } }),
+]);
+
+/** A server process on `env`, once /api/health says ready (or `waitMs` passed). */
+async function startReadyServer(env: Record<string, string>, waitMs: number): Promise<{ server: ChildProcess; port: number }> {
+  const server = spawnTsx('src/server/main.ts', [], env);
+  server.stderr!.resume();
+  const port = await waitForPort(server);
+  for (const end = Date.now() + waitMs; Date.now() < end; ) {
+    const h = await (await fetch(`http://127.0.0.1:${port}/api/health`)).json();
+    if (h.status === 'ready') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { server, port };
+}
+
 async function benchServer() {
   const papers = Number(flags['server-papers']);
   const dataDir = path.join(WORK, `server-${papers}`);
   await buildSyntheticIndex(dataDir, papers);
   const duration = Number(flags.duration);
   const connections = Number(flags.connections);
-  const server = spawnTsx('src/server/main.ts', [], { DATA_DIR: dataDir, PORT: '0', EMBEDDING_MODEL: 'offline' });
-  server.stderr!.resume();
-  const port = await waitForPort(server);
-  for (let i = 0; i < 100; i++) {
-    const h = await (await fetch(`http://127.0.0.1:${port}/api/health`)).json();
-    if (h.status === 'ready') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const { server, port } = await startReadyServer({ DATA_DIR: dataDir, PORT: '0', EMBEDDING_MODEL: 'offline' }, 10_000);
   const bare = spawnTsx('bench/bare-server.ts', [], { PORT: '0' });
   const barePort = await waitForPort(bare);
-  // Varied bodies: the question, k and filters rotate, so this is not one cached request repeated.
-  const askBodies = QUESTIONS.flatMap((question, i) => [
-    JSON.stringify({ question, mode: 'extractive' }),
-    JSON.stringify({ question, k: 4 + (i % 3), mode: 'extractive', filters: { yearFrom: 1995 + i } }),
-  ]);
-  await load(`http://127.0.0.1:${port}/api/ask`, askBodies, 2, connections); // warm-up
-  const ask = await load(`http://127.0.0.1:${port}/api/ask`, askBodies, duration, connections);
-  const bareJson = await load(`http://127.0.0.1:${barePort}/json`, askBodies, duration, connections);
+  await load(`http://127.0.0.1:${port}/api/ask`, ASK_BODIES, 2, connections); // warm-up
+  const ask = await load(`http://127.0.0.1:${port}/api/ask`, ASK_BODIES, duration, connections);
+  const bareJson = await load(`http://127.0.0.1:${barePort}/json`, ASK_BODIES, duration, connections);
   const rss = memoryOf(server.pid!).rss;
   server.kill();
   bare.kill();
@@ -514,7 +521,6 @@ async function benchPostgres() {
   const searchRows: Array<Array<string | number>> = [];
   const serverRows: Array<Array<string | number>> = [];
   const results: unknown[] = [];
-  const askBodies = QUESTIONS.flatMap((question, i) => [JSON.stringify({ question, mode: 'extractive' }), JSON.stringify({ question, k: 4 + (i % 3), mode: 'extractive', filters: { yearFrom: 1995 + i } })]);
   for (const target of list(flags['pg-chunks']!)) {
     const papers = Math.round(target / 5); // about five chunks per synthetic abstract
     const file = path.join(WORK, `pg-${papers}.jsonl`);
@@ -562,16 +568,9 @@ async function benchPostgres() {
     // /api/ask under load, one server process per store, same papers.
     const asks: Record<string, Awaited<ReturnType<typeof load>> & { rss: number }> = {};
     for (const [name, env] of Object.entries(envs)) {
-      const server = spawnTsx('src/server/main.ts', [], { ...env, PORT: '0', INDEX_POLL_MS: '1000' });
-      server.stderr!.resume();
-      const port = await waitForPort(server);
-      for (let i = 0; i < 600; i++) {
-        const h = await (await fetch(`http://127.0.0.1:${port}/api/health`)).json();
-        if (h.status === 'ready') break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      await load(`http://127.0.0.1:${port}/api/ask`, askBodies, 2, connections); // warm-up
-      asks[name] = { ...(await load(`http://127.0.0.1:${port}/api/ask`, askBodies, duration, connections)), rss: memoryOf(server.pid!).rss };
+      const { server, port } = await startReadyServer({ ...env, PORT: '0', INDEX_POLL_MS: '1000' }, 60_000);
+      await load(`http://127.0.0.1:${port}/api/ask`, ASK_BODIES, 2, connections); // warm-up
+      asks[name] = { ...(await load(`http://127.0.0.1:${port}/api/ask`, ASK_BODIES, duration, connections)), rss: memoryOf(server.pid!).rss };
       server.kill();
       await exited(server);
     }

@@ -5,6 +5,7 @@ import { bibtexExport, risExport } from '../web/exports.js';
 import { parseBibtex } from '../ingest/parsers/parse-bibtex.js';
 import { parseRis } from '../ingest/parsers/parse-ris.js';
 import type { Paper } from '../src/types.js';
+import { seededRandom } from './helpers.js';
 
 /** What the exports read of a paper (the page passes the API's paper records). */
 type ExportPaper = Pick<Paper, 'id' | 'label' | 'title' | 'authors' | 'year' | 'venue' | 'volume' | 'issue' | 'pages' | 'doi' | 'abstract'>;
@@ -72,9 +73,7 @@ describe('RIS export', () => {
 // stay out of author names: "Family, Given" is how both formats separate the parts of a name, and
 // "; " how exports list several names in one field.
 function random(seed: number) {
-  let s = seed >>> 0;
-  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)];
+  const { next, pick } = seededRandom(seed);
   const words = ['peer', 'support', 'Stigma', 'über', 'ñandú', 'Øst', '中文', 'naïve', 'x', 'AND', 'and', 'ER', 'TY', 'AU  -'];
   const specials = ['%', '&', '#', '$', '_', '~', '^', '{', '}', '\\', '<', '>', '"', '@', '=', "'", '`', '-', '--', ';', ':', '\n', '\t', '  '];
   const nameSpecials = specials.filter((c) => c !== ';');

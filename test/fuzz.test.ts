@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from './server-harness.js';
-import { ROOT, tempDir, until } from './helpers.js';
+import { ROOT, seededRandom, tempDir, until } from './helpers.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -18,13 +18,7 @@ afterAll(async () => server?.close());
 
 const KEY = { authorization: 'Bearer p@ss!#word with spaces' };
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  return { next, pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)] };
-}
-
-const r = rng(1201);
+const r = seededRandom(1201);
 const STRINGS = ['', ' ', 'peer support', '\u0000', '\u202egnp.exe', '<script>alert(1)</script>', '"; DROP TABLE papers; --', 'é'.repeat(300), '\n\r\t', '%s%n', '{{}}', '../../etc/passwd', 'x'.repeat(5000)];
 function value(depth = 0): unknown {
   const kind = r.next();

@@ -47,3 +47,10 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** A seeded pseudo-random generator (an LCG), so a randomised test is the same on every run. */
+export function seededRandom(seed: number): { next: () => number; pick: <T>(xs: readonly T[]) => T } {
+  let s = seed >>> 0;
+  const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  return { next, pick: (xs) => xs[Math.floor(next() * xs.length)] };
+}

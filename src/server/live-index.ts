@@ -91,8 +91,10 @@ export class LiveIndex implements Serving {
   }
 
   health(): ServingHealth {
-    if (this.current && this.checkError) return { status: 'error', message: this.checkError, model: this.loaded?.info, corpus: this.current.corpus, reloads: this.reloads };
-    return { status: this.current ? 'ready' : this.status, message: this.message, model: this.loaded?.info, corpus: this.current?.corpus, reloads: this.reloads };
+    // Serving, but the last check failed (the database is unreachable): say so until one succeeds.
+    const failing = this.current && this.checkError;
+    const status = failing ? 'error' : this.current ? 'ready' : this.status;
+    return { status, message: failing ? this.checkError : this.message, model: this.loaded?.info, corpus: this.current?.corpus, reloads: this.reloads };
   }
 
   /** The embedding model, or the promise of it: the first build is opened while the model loads. */

@@ -8,8 +8,7 @@ import hnswlib from 'hnswlib-node';
 import type { Config } from '../config.js';
 import type { Corpus } from './corpus.js';
 import type { SearchFilters } from './filters.js';
-import { topK } from './top-k.js';
-import type { VectorBackend, VectorHit, VectorIndex } from './vector-index.js';
+import { exactNearest, type VectorBackend, type VectorHit, type VectorIndex } from './vector-index.js';
 
 /** When a filter leaves at most this many rows, or this share of all rows, they are scanned exactly. */
 export const EXACT_SCAN = { maxRows: 2_000, maxShare: 0.1 };
@@ -41,15 +40,9 @@ export class HnswIndex implements VectorIndex {
     return neighbors.map((row, i) => ({ row, similarity: 1 - distances[i] }));
   }
 
-  /** Cosine (dot product of unit vectors) against the given rows, top k. */
+  /** Cosine against the given rows, exactly, top k. */
   exactScan(query: Float32Array, k: number, rows: number[]): VectorHit[] {
-    const dot = (row: number) => {
-      const v = this.graph.getPoint(row);
-      let s = 0;
-      for (let j = 0; j < v.length; j++) s += query[j] * v[j];
-      return s;
-    };
-    return topK(rows, dot, k).map(([row, similarity]) => ({ row, similarity }));
+    return exactNearest(query, rows, (row) => this.graph.getPoint(row), k);
   }
 
   async vectors(rows: number[]): Promise<Float32Array[]> {

@@ -151,6 +151,11 @@ export class LexicalIndex implements TermStats {
     return this.postings.docLength;
   }
 
+  /** Mean chunk length in terms, BM25's length norm (1 for an empty index). */
+  get averageLength(): number {
+    return this.avgLength;
+  }
+
   /**
    * Top `k` chunks for `query`; `allowed` (a 0/1 mask by row, when given) is applied before the cut.
    * @example index.query('peer support stigma', 50)

@@ -6,6 +6,7 @@
 import type { Config } from '../config.js';
 import type { Corpus } from './corpus.js';
 import type { SearchFilters } from './filters.js';
+import { topK } from './top-k.js';
 
 export interface VectorHit {
   /** The chunk row in the corpus. */
@@ -44,4 +45,18 @@ export interface VectorBackend {
   /** Indexes `vectors` (row r = chunk row r of `corpus`, unit length, `dims` each). */
   build(corpus: Corpus, vectors: Float32Array, dims: number, config: Config): Promise<VectorIndex>;
   open(dir: string, corpus: Corpus, dims: number, config: Config): Promise<VectorIndex>;
+}
+
+/**
+ * The exact answer: cosine (the dot product of unit vectors) against each of `rows`, top k. For a
+ * tight filter, and for a build's vectors before a database indexes them.
+ */
+export function exactNearest(query: Float32Array, rows: Iterable<number>, vectorAt: (row: number) => ArrayLike<number>, k: number): VectorHit[] {
+  const dot = (row: number) => {
+    const v = vectorAt(row);
+    let s = 0;
+    for (let j = 0; j < v.length; j++) s += query[j] * v[j];
+    return s;
+  };
+  return topK(rows, dot, k).map(([row, similarity]) => ({ row, similarity }));
 }

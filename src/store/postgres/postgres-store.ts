@@ -15,8 +15,7 @@ import type { IndexStore, LockOptions } from '../index-store.js';
 import { TermTable } from '../lexical-index.js';
 import { FORMAT_VERSION, type IndexManifest } from '../manifest.js';
 import { PaperTable } from '../paper-table.js';
-import { topK } from '../top-k.js';
-import type { VectorBackend, VectorHit, VectorIndex } from '../vector-index.js';
+import { exactNearest, type VectorBackend, type VectorHit, type VectorIndex } from '../vector-index.js';
 import { isConnectionError, PostgresLexicalSearch, PostgresVectorIndex } from './postgres-search.js';
 import { buildTables, migrate, quoteIdent } from './schema.js';
 import { withWriteLease } from './write-lease.js';
@@ -50,12 +49,7 @@ class MatrixIndex implements VectorIndex {
   async search(query: Float32Array, k: number, filters?: Parameters<VectorIndex['search']>[2]): Promise<VectorHit[]> {
     const mask = this.corpus.rowMask(filters)?.mask;
     const rows = Array.from({ length: this.corpus.chunkCount }, (_, r) => r).filter((r) => !mask || mask[r]);
-    const dot = (r: number) => {
-      let sum = 0;
-      for (let j = 0; j < this.dims; j++) sum += query[j] * this.matrix[r * this.dims + j];
-      return sum;
-    };
-    return topK(rows, dot, k).map(([row, similarity]) => ({ row, similarity }));
+    return exactNearest(query, rows, (r) => this.matrix.subarray(r * this.dims, (r + 1) * this.dims), k);
   }
 
   async vectors(rows: number[]): Promise<Float32Array[]> {

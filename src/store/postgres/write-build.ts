@@ -31,9 +31,9 @@ export async function writeBuild(pool: pg.Pool, built: BuiltIndex, { schema, lea
   const s = quoteIdent(schema);
   await dropUnservedBuilds(pool, schema, lease);
 
-  const lengths = corpus.lexical!.documentLengths;
-  const avgLength = lengths.length ? lengths.reduce((a, n) => a + n, 0) / lengths.length : 1;
-  const { rows } = await pool.query<{ seq: string }>(`INSERT INTO ${s}.builds (build_id, status, manifest, avg_length) VALUES ($1, 'writing', $2, $3) RETURNING seq`, [manifest.buildId, manifest, avgLength]);
+  const lexical = corpus.lexical!;
+  const lengths = lexical.documentLengths;
+  const { rows } = await pool.query<{ seq: string }>(`INSERT INTO ${s}.builds (build_id, status, manifest, avg_length) VALUES ($1, 'writing', $2, $3) RETURNING seq`, [manifest.buildId, manifest, lexical.averageLength]);
   const seq = rows[0].seq;
   const t = buildTables(schema, seq);
   await pool.query(`
@@ -42,7 +42,7 @@ export async function writeBuild(pool: pg.Pool, built: BuiltIndex, { schema, lea
     CREATE TABLE ${t.postings} (term text NOT NULL, block integer NOT NULL, rows integer[] NOT NULL, tfs integer[] NOT NULL, lengths integer[] NOT NULL, PRIMARY KEY (term, block));
     CREATE TABLE ${t.terms} (term text PRIMARY KEY, df integer NOT NULL);`);
 
-  const postings = [...corpus.lexical!.postingLists()];
+  const postings = [...lexical.postingLists()];
   const blocks = postings.reduce((n, p) => n + Math.ceil(p.rows.length / POSTING_BLOCK), 0);
   progress.start('writing to Postgres', corpus.paperCount + corpus.chunkCount + blocks + postings.length, 'rows');
   let done = 0;
