@@ -120,7 +120,8 @@ async function main(): Promise<number> {
         ? `Rebuilt the index from the ${m.counts.papers} papers it held.`
         : `Ingested ${report.ingested} paper${report.ingested === 1 ? '' : 's'} from ${report.files.length} file${report.files.length === 1 ? '' : 's'}: ${report.added} new, ${report.updated} updated, ${report.skipped} skipped${report.noText ? `, ${report.noText} with no title or abstract (kept as bibliographic entries, not searchable)` : ''}.`,
       ...report.files.map((f) => `  ${f.file}: ${f.format ?? 'unreadable'}, ${f.records} records${f.errors.length ? `, ${f.errors.length} skipped` : ''}`),
-      `Index: ${m.counts.papers} papers (${m.counts.papersWithText} with text), ${m.counts.chunks} chunks (${report.chunksEmbedded} embedded, ${report.chunksReused} reused) in ${(m.buildMs / 1000).toFixed(1)} s`,
+      ...(report.chunksResumed ? [`Resumed: ${report.chunksResumed} of ${report.chunksResumed + report.chunksEmbedded} chunks already embedded by an interrupted run.`] : []),
+      `Index: ${m.counts.papers} papers (${m.counts.papersWithText} with text), ${m.counts.chunks} chunks (${report.chunksEmbedded} embedded, ${report.chunksReused} reused${report.chunksResumed ? `, ${report.chunksResumed} resumed` : ''}) in ${(m.buildMs / 1000).toFixed(1)} s`,
       `Written to ${report.buildDir}`,
     ].join('\n'),
   );

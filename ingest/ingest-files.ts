@@ -9,6 +9,7 @@ import { silentProgress, type Progress } from '../src/progress.js';
 import { buildIndex } from '../src/store/build-index.js';
 import { IndexLayoutError, NoIndexError } from '../src/store/index-dir.js';
 import { openStore, type IndexStore } from '../src/store/index-store.js';
+import { VectorCheckpoint } from '../src/store/vector-checkpoint.js';
 import { chunkingSignature, embeddingSignature, manifestMismatches, type IndexManifest } from '../src/store/manifest.js';
 import type { Paper } from '../src/types.js';
 import { mergePapers } from './merge-papers.js';
@@ -34,6 +35,8 @@ export interface BuildReport {
   noText: number;
   chunksEmbedded: number;
   chunksReused: number;
+  /** Chunks whose vectors an interrupted earlier run had computed (its checkpoint). */
+  chunksResumed: number;
   /** Why everything was re-embedded, when it was. */
   reembedReason: string | null;
   warnings: string[];
@@ -160,8 +163,10 @@ async function ingestLocked(options: BuildOptions, store: IndexStore): Promise<B
   // merge, then chunk → embed (re-using unchanged chunks' vectors) → index → write
   const { papers, added, updated } = mergePapers(existing.papers, incoming);
   const sources = [...new Set([...(existing.manifest?.sources ?? []), ...options.files.map((f) => path.resolve(f))])];
-  const built = await buildIndex(papers, loaded, { config, backend: store.backend, reuse: existing.reuse, sources, progress });
+  const checkpoint = await VectorCheckpoint.open(config.dataDir, embeddingSignature(loaded.info));
+  const built = await buildIndex(papers, loaded, { config, backend: store.backend, reuse: existing.reuse, sources, progress, checkpoint });
   const buildDir = await store.write(built, progress);
+  await VectorCheckpoint.prune(config.dataDir);
   const manifest = built.corpus.manifest;
 
   return {
@@ -173,6 +178,7 @@ async function ingestLocked(options: BuildOptions, store: IndexStore): Promise<B
     noText: incoming.filter((p) => !p.hasText).length,
     chunksEmbedded: built.embedded,
     chunksReused: built.reused,
+    chunksResumed: built.resumed,
     reembedReason,
     warnings,
     manifest,

@@ -30,6 +30,21 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/** transformers.js 3's dtypes on CPU, each naming one ONNX file of a model (DTYPE_FILES). */
+export const EMBEDDING_DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const;
+export type EmbeddingDtype = (typeof EMBEDDING_DTYPES)[number];
+/** The file under onnx/ that transformers.js loads for each dtype. */
+export const DTYPE_FILES: Record<EmbeddingDtype, string> = {
+  fp32: 'model.onnx',
+  fp16: 'model_fp16.onnx',
+  q8: 'model_quantized.onnx',
+  int8: 'model_int8.onnx',
+  uint8: 'model_uint8.onnx',
+  q4: 'model_q4.onnx',
+  q4f16: 'model_q4f16.onnx',
+  bnb4: 'model_bnb4.onnx',
+};
+
 const envSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   HOST: z.string().default('127.0.0.1'),
@@ -42,6 +57,9 @@ const envSchema = z.object({
   EMBEDDING_QUERY_PREFIX: z.string().default(''),
   EMBEDDING_DOCUMENT_PREFIX: z.string().default(''),
   EMBEDDING_BATCH_SIZE: int(1, 1024).default(8), // fastest on 2 cores in npm run bench (length-sorted batches)
+  // Which of a hub model's ONNX files to run (transformers.js 3's CPU dtypes): fp32 onnx/model.onnx,
+  // q8 onnx/model_quantized.onnx, and so on. fp32 stays the default: see README, Performance.
+  EMBEDDING_DTYPE: z.enum(EMBEDDING_DTYPES).default('fp32'),
   ALLOW_REMOTE_MODELS: bool.default(true),
 
   CHUNK_SENTENCES: int(1, 20).default(3),
@@ -90,6 +108,7 @@ export interface Config {
     queryPrefix: string;
     documentPrefix: string;
     batchSize: number;
+    dtype: EmbeddingDtype;
     allowRemoteModels: boolean;
   };
   chunking: { sentencesPerChunk: number; overlap: number };
@@ -159,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       queryPrefix: e.EMBEDDING_QUERY_PREFIX,
       documentPrefix: e.EMBEDDING_DOCUMENT_PREFIX,
       batchSize: e.EMBEDDING_BATCH_SIZE,
+      dtype: e.EMBEDDING_DTYPE,
       allowRemoteModels: e.ALLOW_REMOTE_MODELS,
     },
     chunking: { sentencesPerChunk: e.CHUNK_SENTENCES, overlap: Math.min(e.CHUNK_OVERLAP, e.CHUNK_SENTENCES - 1) },

@@ -10,7 +10,9 @@ if (arg === '--help' || arg === '-h') {
 
 Downloads an embedding model (default: $EMBEDDING_MODEL or Xenova/all-MiniLM-L6-v2) from the
 Hugging Face hub into <DATA_DIR>/models/hub so that ingest and the server can run offline.
-Needs internet access once. Example: npm run fetch-model -- Xenova/bge-small-en-v1.5`);
+It fetches the ONNX file EMBEDDING_DTYPE names (fp32: onnx/model.onnx, q8: onnx/model_quantized.onnx).
+Needs internet access once. Example: npm run fetch-model -- Xenova/bge-small-en-v1.5
+                                     EMBEDDING_DTYPE=q8 npm run fetch-model`);
   process.exit(0);
 }
 
@@ -29,7 +31,7 @@ try {
     },
   });
   progress.stop();
-  console.log(`Model ${info.modelId} is ready (${info.dims} dims), cached under ${modelPaths(config).cacheDir}.`);
+  console.log(`Model ${info.modelId} (${info.dtype}) is ready (${info.dims} dims), cached under ${modelPaths(config).cacheDir}.`);
 } catch (error) {
   progress.stop();
   console.error(`${(error as Error).message}\nCheck the network, or copy the model folder into ${modelPaths(config).localDir}/<model id>/.`);

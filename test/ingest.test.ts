@@ -1,12 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestFiles } from '../ingest/ingest-files.js';
 import { loadEmbeddingModel, type LoadedEmbeddings } from '../src/embeddings/load-embedding-model.js';
 import { IndexLayoutError, openIndex, readManifest } from '../src/store/index-dir.js';
-import { manifestMismatches } from '../src/store/manifest.js';
+import { embeddingSignature, manifestMismatches } from '../src/store/manifest.js';
+import { HNSW_FILE } from '../src/store/hnsw-index.js';
+import { VectorCheckpoint } from '../src/store/vector-checkpoint.js';
+import { ensureOfflineModel } from '../src/embeddings/offline-model.js';
+import { syntheticAbstracts } from '../bench/synthetic-corpus.js';
 import { Retriever } from '../src/retrieve/retriever.js';
 import { fixture, ROOT, SEED, tempDir, testConfig } from './helpers.js';
 
@@ -245,6 +249,120 @@ describe('atomic writes', () => {
     // The next good build cleans up what the killed one left behind.
     const next = await ingestFiles({ config: cfg, files: [fixture('sample.ris')], loaded });
     expect(readdirSync(path.join(d.dir, 'index', 'builds'))).toEqual([next.manifest.buildId]);
+    d.cleanup();
+  });
+});
+
+describe('the model file a dtype names', () => {
+  /** A local model folder holding the offline model's files, its ONNX file under the names given. */
+  async function localModel(root: string, onnxNames: string[]): Promise<string> {
+    const source = await ensureOfflineModel(path.join(root, 'offline'));
+    const target = path.join(root, 'local', 'tiny-local-model');
+    cpSync(source, target, { recursive: true });
+    rmSync(path.join(target, 'onnx', 'model.onnx'));
+    for (const name of onnxNames) cpSync(path.join(source, 'onnx', 'model.onnx'), path.join(target, 'onnx', name));
+    return path.join(root, 'local');
+  }
+
+  it('EMBEDDING_DTYPE=q8 loads onnx/model_quantized.onnx, and fp32 does not', async () => {
+    const d = tempDir();
+    const env = { EMBEDDING_MODEL: 'tiny-local-model', EMBEDDING_MODEL_PATH: await localModel(d.dir, ['model_quantized.onnx']), ALLOW_REMOTE_MODELS: 'false' };
+    const q8 = await loadEmbeddingModel(testConfig(d.dir, { ...env, EMBEDDING_DTYPE: 'q8' }), { allowFallback: false });
+    expect(q8.info).toMatchObject({ modelId: 'tiny-local-model', dtype: 'q8', offline: false });
+    await expect(loadEmbeddingModel(testConfig(d.dir, env), { allowFallback: false })).rejects.toThrow(/not available/);
+    d.cleanup();
+  });
+
+  it('the index records the dtype, and a change of dtype re-embeds every paper', async () => {
+    const d = tempDir();
+    const env = { EMBEDDING_MODEL: 'tiny-local-model', EMBEDDING_MODEL_PATH: await localModel(d.dir, ['model.onnx', 'model_quantized.onnx']), ALLOW_REMOTE_MODELS: 'false' };
+    const fp32 = testConfig(path.join(d.dir, 'data'), env);
+    const first = await ingestFiles({ config: fp32, files: [SEED], loaded: await loadEmbeddingModel(fp32, { allowFallback: false }) });
+    expect(first.manifest.embedding.dtype).toBe('fp32');
+    const q8 = testConfig(path.join(d.dir, 'data'), { ...env, EMBEDDING_DTYPE: 'q8' });
+    const second = await ingestFiles({ config: q8, files: [], loaded: await loadEmbeddingModel(q8, { allowFallback: false }) });
+    expect(second.reembedReason).toMatch(/model dtype fp32 ≠ q8/);
+    expect(second.chunksReused).toBe(0);
+    expect(second.manifest.embedding.dtype).toBe('q8');
+    // A build from before the dtype was recorded was fp32, and still counts as fp32.
+    const { dtype: _, ...older } = first.manifest.embedding;
+    expect(manifestMismatches({ embedding: older, chunking: first.manifest.chunking }, first.manifest.embedding, first.manifest.chunking)).toEqual([]);
+    d.cleanup();
+  });
+});
+
+describe('a resumable build', () => {
+  const cli = path.join(ROOT, 'ingest/cli.ts');
+
+  it('an ingest killed half-way through embedding resumes: the rerun embeds only the rest, and the index equals an uninterrupted build', async () => {
+    const d = tempDir();
+    const file = path.join(d.dir, 'papers.jsonl');
+    writeFileSync(file, syntheticAbstracts(700, 21).map((p) => JSON.stringify(p)).join('\n'));
+    const resumedDir = path.join(d.dir, 'resumed');
+    const env = { ...process.env, EMBEDDING_MODEL: 'offline', DATA_DIR: resumedDir, EMBEDDING_BATCH_SIZE: '8' };
+
+    // Killed (SIGKILL, no chance to clean up) once the checkpoint holds half of the chunks.
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, '--no-papers', file], { cwd: ROOT, env });
+    let total = 0;
+    let checkpointed = 0;
+    await new Promise<void>((resolve) => {
+      let err = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        err += chunk.toString();
+        total ||= Number(err.match(/embedding: 0\/(\d+) chunks/)?.[1] ?? 0);
+      });
+      const poll = setInterval(() => {
+        const dir = path.join(resumedDir, 'checkpoints');
+        const vectors = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.vectors')) : undefined;
+        if (!total || !vectors) return;
+        checkpointed = Math.floor(statSync(path.join(dir, vectors)).size / (16 + loaded.info.dims * 4));
+        if (checkpointed >= total / 2) child.kill('SIGKILL');
+      }, 2);
+      child.on('exit', () => (clearInterval(poll), resolve()));
+    });
+    expect(child.signalCode).toBe('SIGKILL');
+    expect(total).toBeGreaterThan(2000);
+    expect(checkpointed).toBeLessThan(total); // killed during the embedding, not after it
+
+    const rerun = spawnSync(process.execPath, ['--import', 'tsx', cli, '--no-papers', file], { cwd: ROOT, env, encoding: 'utf8' });
+    expect(rerun.status).toBe(0);
+    const resumed = Number(rerun.stdout.match(/Resumed: (\d+) of (\d+) chunks already embedded/)?.[1]);
+    const embedded = Number(rerun.stdout.match(/chunks \((\d+) embedded/)?.[1]);
+    expect(resumed + embedded).toBe(total);
+    expect(embedded).toBeLessThan(0.55 * total);
+    expect(existsSync(path.join(resumedDir, 'checkpoints'))).toBe(false); // pruned once the build is written
+
+    const cleanDir = path.join(d.dir, 'clean');
+    await ingestFiles({ config: testConfig(cleanDir), files: [file], loaded });
+    const [a, b] = await Promise.all([openIndex(testConfig(resumedDir)), openIndex(testConfig(cleanDir))]);
+    expect(a.corpus.chunkTexts()).toEqual(b.corpus.chunkTexts());
+    expect(a.corpus.papers.map((p) => p.id)).toEqual(b.corpus.papers.map((p) => p.id));
+    const rows = a.corpus.chunkTexts().map((_, r) => r);
+    const [va, vb] = await Promise.all([a.vectors.vectors!(rows), b.vectors.vectors!(rows)]);
+    expect(va.every((v, r) => Buffer.from(v.buffer).equals(Buffer.from(vb[r].buffer)))).toBe(true);
+    expect(readFileSync(path.join(a.dir, HNSW_FILE)).equals(readFileSync(path.join(b.dir, HNSW_FILE)))).toBe(true);
+    d.cleanup();
+  }, 120_000);
+
+  it('reads back whole records only: a record cut short by a kill is ignored, and a text stored twice is taken once', async () => {
+    const d = tempDir();
+    const signature = embeddingSignature(loaded.info);
+    const checkpoint = await VectorCheckpoint.open(d.dir, signature);
+    const v = (x: number) => Float32Array.from({ length: signature.dims }, (_, i) => x + i / 1000);
+    checkpoint.add(['alpha', 'beta'], [v(1), v(2)]);
+    checkpoint.add(['alpha'], [v(3)]);
+    checkpoint.close();
+    appendFileSync(checkpoint.file, Buffer.alloc(100, 7)); // half a record
+    const found = new Map<number, number>();
+    const restored = checkpoint.restore(['beta', 'gamma', 'alpha', 'beta'], (i, vector) => found.set(i, vector[0]));
+    expect(restored).toBe(3);
+    expect([...found.entries()].sort()).toEqual([
+      [0, 2],
+      [2, 1],
+      [3, 2],
+    ]);
+    await VectorCheckpoint.prune(d.dir);
+    expect(readdirSync(d.dir)).toEqual([]);
     d.cleanup();
   });
 });

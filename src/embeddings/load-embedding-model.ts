@@ -2,7 +2,7 @@
 // data directory). When neither works, the project's own offline model takes over and we say so
 // loudly, once: what was wanted, why it failed, how to fix it, and what that costs.
 import path from 'node:path';
-import { OFFLINE_MODEL_ID, type Config } from '../config.js';
+import { DTYPE_FILES, OFFLINE_MODEL_ID, type Config, type EmbeddingDtype } from '../config.js';
 import { ensureOfflineModel, OFFLINE_MODEL_NAME } from './offline-model.js';
 import { TransformersEmbeddings, type DownloadProgress } from './transformers-embeddings.js';
 
@@ -13,6 +13,8 @@ export interface EmbeddingModelInfo {
   modelId: string;
   offline: boolean;
   dims: number;
+  /** The ONNX file that runs: fp32, q8, … (the offline model has only fp32). */
+  dtype: EmbeddingDtype;
   pooling: 'mean' | 'cls';
   queryPrefix: string;
   documentPrefix: string;
@@ -53,7 +55,7 @@ async function loadOffline(config: Config, wanted: string, fallbackReason?: stri
   const dims = await probeDims(embeddings);
   return {
     embeddings,
-    info: { wanted, modelId: `offline:${OFFLINE_MODEL_NAME}`, offline: true, dims, pooling: 'mean', queryPrefix: '', documentPrefix: '', fallbackReason },
+    info: { wanted, modelId: `offline:${OFFLINE_MODEL_NAME}`, offline: true, dims, dtype: 'fp32', pooling: 'mean', queryPrefix: '', documentPrefix: '', fallbackReason },
   };
 }
 
@@ -70,7 +72,7 @@ function fallbackWarning(config: Config, reason: string): string {
     'download, but it knows no meaning: retrieval is now close to keyword matching.',
     'To use the real model, do one of:',
     `  - run once with internet access: npm run fetch-model   (cached under ${modelPaths(config).cacheDir})`,
-    `  - copy the model folder to ${path.join(localDir, wanted)}/ (config.json, tokenizer.json, onnx/model.onnx)`,
+    `  - copy the model folder to ${path.join(localDir, wanted)}/ (config.json, tokenizer.json, onnx/${DTYPE_FILES[config.embedding.dtype]})`,
     '  - point EMBEDDING_MODEL_PATH at a folder that holds <model id>/ like that',
     'To choose the offline model on purpose (and silence this): EMBEDDING_MODEL=offline',
     '================================================================================',
@@ -98,6 +100,7 @@ export async function loadEmbeddingModel(
     queryPrefix: config.embedding.queryPrefix,
     documentPrefix: config.embedding.documentPrefix,
     batchSize: config.embedding.batchSize,
+    dtype: config.embedding.dtype,
     onDownload: options.onDownload,
   });
   try {
@@ -109,6 +112,7 @@ export async function loadEmbeddingModel(
         modelId: wanted,
         offline: false,
         dims,
+        dtype: config.embedding.dtype,
         pooling: config.embedding.pooling,
         queryPrefix: config.embedding.queryPrefix,
         documentPrefix: config.embedding.documentPrefix,

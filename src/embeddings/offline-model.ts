@@ -257,7 +257,7 @@ export async function ensureOfflineModel(modelsDir: string): Promise<string> {
  */
 export async function writeModelFolder(
   target: string,
-  files: { config: object; tokenizer: object; tokenizerConfig: object; onnx: Uint8Array },
+  files: { config: object; tokenizer: object; tokenizerConfig: object; onnx: Uint8Array; otherOnnx?: Record<string, Uint8Array> },
 ): Promise<void> {
   const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(path.join(tmp, 'onnx'), { recursive: true });
@@ -265,6 +265,7 @@ export async function writeModelFolder(
   await writeFile(path.join(tmp, 'tokenizer.json'), JSON.stringify(files.tokenizer));
   await writeFile(path.join(tmp, 'tokenizer_config.json'), JSON.stringify(files.tokenizerConfig));
   await writeFile(path.join(tmp, 'onnx', 'model.onnx'), files.onnx);
+  for (const [name, bytes] of Object.entries(files.otherOnnx ?? {})) await writeFile(path.join(tmp, 'onnx', name), bytes);
   const complete = () => existsSync(path.join(target, 'onnx', 'model.onnx')) && existsSync(path.join(target, 'config.json'));
   // Another process (a second ingest, the server beside npm run mcp) may write the same model at the
   // same time: a complete model is never removed, since that process may be loading it. Renaming

@@ -3,6 +3,7 @@
 // promise; hub models and the project's offline model go through exactly this code.
 import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
 import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
+import type { EmbeddingDtype } from '../config.js';
 
 export interface DownloadProgress {
   file: string;
@@ -22,6 +23,8 @@ export interface TransformersEmbeddingsParams extends EmbeddingsParams {
   queryPrefix?: string;
   documentPrefix?: string;
   batchSize?: number;
+  /** Which ONNX file of the model runs (fp32 onnx/model.onnx, q8 onnx/model_quantized.onnx, …). */
+  dtype?: EmbeddingDtype;
   onDownload?: (progress: DownloadProgress) => void;
 }
 
@@ -31,6 +34,7 @@ export class TransformersEmbeddings extends Embeddings {
   readonly queryPrefix: string;
   readonly documentPrefix: string;
   readonly batchSize: number;
+  readonly dtype: EmbeddingDtype;
   private readonly params: TransformersEmbeddingsParams;
   private pipelinePromise?: Promise<FeatureExtractionPipeline>;
 
@@ -42,6 +46,7 @@ export class TransformersEmbeddings extends Embeddings {
     this.queryPrefix = params.queryPrefix ?? '';
     this.documentPrefix = params.documentPrefix ?? '';
     this.batchSize = params.batchSize ?? 32;
+    this.dtype = params.dtype ?? 'fp32';
   }
 
   /** Loads the model (downloading it if allowed and needed). Safe to call many times. */
@@ -67,7 +72,7 @@ export class TransformersEmbeddings extends Embeddings {
       options: Record<string, unknown>,
     ) => Promise<FeatureExtractionPipeline>;
     return createFeatureExtraction('feature-extraction', this.modelId, {
-      dtype: 'fp32',
+      dtype: this.dtype,
       progress_callback: onDownload
         ? (p: { status: string; file?: string; loaded?: number; total?: number }) => {
             if (p.status === 'progress' && p.file) onDownload({ file: p.file, loaded: p.loaded ?? 0, total: p.total ?? 0 });
@@ -81,7 +86,7 @@ export class TransformersEmbeddings extends Embeddings {
    * Texts are batched in length order: a batch pads to its longest member, so mixing a title-only
    * chunk with a long one wastes most of the work.
    */
-  async embedRaw(texts: string[], onBatch?: (done: number) => void): Promise<Float32Array[]> {
+  async embedRaw(texts: string[], onBatch?: (done: number, batch: { rows: number[]; vectors: Float32Array[] }) => void): Promise<Float32Array[]> {
     const extractor = await this.load();
     const order = lengthSortedOrder(texts);
     const out = new Array<Float32Array>(texts.length);
@@ -97,7 +102,7 @@ export class TransformersEmbeddings extends Embeddings {
       rows.forEach((r, j) => (out[r] = pooled[j]));
       hidden.dispose?.();
       done += rows.length;
-      onBatch?.(done);
+      onBatch?.(done, { rows, vectors: pooled });
     }
     return out;
   }

@@ -43,7 +43,7 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
       reloads,
       store: config.database ? 'postgres' : 'files',
       vectorBackend: m?.vectors.backend,
-      embedding: model ? { model: model.modelId, wanted: model.wanted, offline: model.offline, fallbackReason: model.fallbackReason, dims: model.dims } : null,
+      embedding: model ? { model: model.modelId, wanted: model.wanted, offline: model.offline, fallbackReason: model.fallbackReason, dims: model.dims, dtype: model.dtype } : null,
       answerer: config.llm ? 'llm' : 'extractive',
       llmModel: config.llm?.model,
     });

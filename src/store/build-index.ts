@@ -10,6 +10,7 @@ import { Corpus } from './corpus.js';
 import { postingsSearch } from './lexical-index.js';
 import { backendNamed, newBuildId, type OpenIndex } from './index-dir.js';
 import type { VectorBackend } from './vector-index.js';
+import type { VectorCheckpoint } from './vector-checkpoint.js';
 import { chunkingSignature, corpusFingerprint, embeddingSignature, FORMAT_VERSION, type IndexManifest } from './manifest.js';
 
 export interface BuildIndexOptions {
@@ -20,6 +21,8 @@ export interface BuildIndexOptions {
   reuse?: (texts: string[]) => Promise<Array<Float32Array | undefined>>;
   sources?: string[];
   progress?: Progress;
+  /** Vectors an interrupted build left: taken from it first, and every vector embedded now is added to it. */
+  checkpoint?: VectorCheckpoint;
 }
 
 export interface BuiltIndex extends OpenIndex {
@@ -27,6 +30,8 @@ export interface BuiltIndex extends OpenIndex {
   matrix: Float32Array;
   embedded: number;
   reused: number;
+  /** Chunks whose vectors came from the checkpoint of an interrupted build. */
+  resumed: number;
 }
 
 /**
@@ -40,20 +45,41 @@ export async function buildIndex(papers: Paper[], loaded: Pick<LoadedEmbeddings,
   const dims = loaded.info.dims;
 
   const vectors = new Float32Array(chunks.length * dims);
-  const missing: number[] = [];
+  let missing: number[] = [];
   const reused = options.reuse ? await options.reuse(chunks.map((c) => c.text)) : [];
   chunks.forEach((_, i) => {
     const hit = reused[i];
     if (hit) vectors.set(hit, i * dims);
     else missing.push(i);
   });
+  const fromLiveIndex = chunks.length - missing.length;
+  const { checkpoint } = options;
+  let resumed = 0;
+  if (checkpoint && missing.length) {
+    const restored = new Uint8Array(missing.length);
+    resumed = checkpoint.restore(
+      missing.map((i) => chunks[i].text),
+      (j, v) => {
+        vectors.set(v, missing[j] * dims);
+        restored[j] = 1;
+      },
+    );
+    missing = missing.filter((_, j) => !restored[j]);
+  }
   if (missing.length) {
     progress.start('embedding', missing.length, 'chunks');
-    const embedded = await loaded.embeddings.embedRaw(
-      missing.map((i) => loaded.info.documentPrefix + chunks[i].text),
-      (done) => progress.update(done),
-    );
-    embedded.forEach((v, j) => vectors.set(v, missing[j] * dims));
+    try {
+      await loaded.embeddings.embedRaw(
+        missing.map((i) => loaded.info.documentPrefix + chunks[i].text),
+        (done, batch) => {
+          batch.rows.forEach((j, b) => vectors.set(batch.vectors[b], missing[j] * dims));
+          checkpoint?.add(batch.rows.map((j) => chunks[missing[j]].text), batch.vectors);
+          progress.update(done);
+        },
+      );
+    } finally {
+      checkpoint?.close(); // what was embedded before a failure stays for the rerun
+    }
     progress.stop();
   }
 
@@ -74,5 +100,5 @@ export async function buildIndex(papers: Paper[], loaded: Pick<LoadedEmbeddings,
   const corpus = Corpus.fromChunks(manifest, papers, chunks);
   const index = await backend.build(corpus, vectors, dims, config);
   manifest.buildMs = Date.now() - started;
-  return { corpus, vectors: index, lexical: postingsSearch(corpus), matrix: vectors, embedded: missing.length, reused: chunks.length - missing.length };
+  return { corpus, vectors: index, lexical: postingsSearch(corpus), matrix: vectors, embedded: missing.length, reused: fromLiveIndex, resumed };
 }

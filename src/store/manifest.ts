@@ -1,7 +1,7 @@
 // What a build says about itself, and the signatures that decide whether a configuration may use
 // it: vectors made with another model, pooling, prefixes or chunking must never answer a query.
 import { createHash } from 'node:crypto';
-import type { Config } from '../config.js';
+import type { Config, EmbeddingDtype } from '../config.js';
 import type { EmbeddingModelInfo } from '../embeddings/load-embedding-model.js';
 import type { Paper } from '../types.js';
 import { CHUNKER_VERSION } from './chunk-paper.js';
@@ -12,6 +12,8 @@ export const FORMAT_VERSION = 2;
 export interface EmbeddingSignature {
   modelId: string;
   dims: number;
+  /** The model file's numeric type: a q8 model's vectors are not an fp32 model's. Absent in builds before it was recorded, which were all fp32. */
+  dtype?: EmbeddingDtype;
   pooling: 'mean' | 'cls';
   queryPrefix: string;
   documentPrefix: string;
@@ -39,8 +41,8 @@ export interface IndexManifest {
 }
 
 export function embeddingSignature(info: EmbeddingModelInfo): EmbeddingSignature {
-  const { modelId, dims, pooling, queryPrefix, documentPrefix } = info;
-  return { modelId, dims, pooling, queryPrefix, documentPrefix };
+  const { modelId, dims, dtype, pooling, queryPrefix, documentPrefix } = info;
+  return { modelId, dims, dtype, pooling, queryPrefix, documentPrefix };
 }
 
 export function chunkingSignature(config: Config): ChunkingSignature {
@@ -59,6 +61,7 @@ export function manifestMismatches(manifest: Pick<IndexManifest, 'embedding' | '
   const e = manifest.embedding;
   if (e.modelId !== embedding.modelId) out.push(`embedding model ${e.modelId} ≠ ${embedding.modelId}`);
   if (e.dims !== embedding.dims) out.push(`dimensions ${e.dims} ≠ ${embedding.dims}`);
+  if ((e.dtype ?? 'fp32') !== (embedding.dtype ?? 'fp32')) out.push(`model dtype ${e.dtype ?? 'fp32'} ≠ ${embedding.dtype ?? 'fp32'}`);
   if (e.pooling !== embedding.pooling) out.push(`pooling ${e.pooling} ≠ ${embedding.pooling}`);
   if (e.queryPrefix !== embedding.queryPrefix || e.documentPrefix !== embedding.documentPrefix) out.push('query/document prefixes differ');
   const c = manifest.chunking;
