@@ -1,8 +1,14 @@
 // A BERT encoder with the compute shape of all-MiniLM-L6-v2 (6 layers, hidden 384, 12 heads,
 // intermediate 1536, 512 positions) and seeded random weights, in the transformers.js layout.
 // Its vectors are meaningless; it exists so the benchmarks measure what real embedding costs,
-// since the real weights cannot be downloaded here. Written with onnx-proto, opset 17.
+// since the real weights cannot be downloaded here. Written with onnx-proto, opset 17, twice: fp32
+// (onnx/model.onnx) and int8 (onnx/model_quantized.onnx) from the same weights, the second the way
+// ONNX Runtime's dynamic quantization (quantize_dynamic) writes the files transformers.js-ready
+// repositories ship: each linear layer's MatMul becomes DynamicQuantizeLinear on the activations
+// (uint8, one scale per tensor) → MatMulInteger against int8 weights (symmetric, one scale per
+// tensor) → Cast → Mul by the two scales. Attention's activation × activation MatMuls stay fp32.
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import { bertTokenizerConfig, offlineVocabulary, wordPieceTokenizerJson, writeModelFolder } from '../src/embeddings/offline-model.js';
@@ -43,12 +49,21 @@ class GraphBuilder {
   readonly nodes: onnxProto.onnx.INodeProto[] = [];
   readonly initializers: onnxProto.onnx.ITensorProto[] = [];
   private counter = 0;
+  // Both variants draw the same numbers in the same order, so they share their weights.
   private readonly random = gaussian(42);
 
-  float(name: string, dims: number[], fill: 'random' | 'zeros' | 'ones' | number): string {
-    const n = dims.reduce((a, b) => a * b, 1);
+  constructor(private readonly quantized: boolean) {}
+
+  private randomWeights(n: number): Float32Array {
     const data = new Float32Array(n);
-    if (fill === 'random') for (let i = 0; i < n; i++) data[i] = this.random() * 0.02;
+    for (let i = 0; i < n; i++) data[i] = this.random() * 0.02;
+    return data;
+  }
+
+  float(name: string, dims: number[], fill: 'random' | 'zeros' | 'ones' | number | Float32Array): string {
+    const n = dims.reduce((a, b) => a * b, 1);
+    const data = fill instanceof Float32Array ? fill : new Float32Array(n);
+    if (fill === 'random') data.set(this.randomWeights(n));
     else if (fill === 'ones') data.fill(1);
     else if (typeof fill === 'number') data.fill(fill);
     this.initializers.push({ name, dims, dataType: T.FLOAT, rawData: new Uint8Array(data.buffer) });
@@ -59,6 +74,19 @@ class GraphBuilder {
     const data = BigInt64Array.from(values.map((v) => BigInt(v)));
     this.initializers.push({ name, dims, dataType: T.INT64, rawData: new Uint8Array(data.buffer) });
     return name;
+  }
+
+  int8(name: string, data: Int8Array, dims: number[]): string {
+    this.initializers.push({ name, dims, dataType: T.INT8, rawData: new Uint8Array(data.buffer) });
+    return name;
+  }
+
+  /** A node with several outputs, named after it. */
+  ops(type: string, inputs: string[], outputs: number): string[] {
+    const base = `${type.toLowerCase()}_${this.counter++}`;
+    const names = Array.from({ length: outputs }, (_, i) => `${base}_${i}`);
+    this.nodes.push(onnx.NodeProto.create({ opType: type, input: inputs, output: names }));
+    return names;
   }
 
   op(type: string, inputs: string[], attributes: Record<string, number | number[]> = {}, output?: string): string {
@@ -75,7 +103,17 @@ class GraphBuilder {
   }
 
   linear(x: string, name: string, inDim: number, outDim: number): string {
-    return this.op('Add', [this.op('MatMul', [x, this.float(`${name}.weight`, [inDim, outDim], 'random')]), this.float(`${name}.bias`, [outDim], 'zeros')]);
+    const weights = this.randomWeights(inDim * outDim);
+    const bias = this.float(`${name}.bias`, [outDim], 'zeros');
+    if (!this.quantized) return this.op('Add', [this.op('MatMul', [x, this.float(`${name}.weight`, [inDim, outDim], weights)]), bias]);
+    let max = 0;
+    for (const w of weights) max = Math.max(max, Math.abs(w));
+    const scale = max / 127 || 1;
+    const q = Int8Array.from(weights, (w) => Math.max(-127, Math.min(127, Math.round(w / scale))));
+    const [xq, xScale, xZero] = this.ops('DynamicQuantizeLinear', [x], 3);
+    const product = this.op('MatMulInteger', [xq, this.int8(`${name}.weight_quantized`, q, [inDim, outDim]), xZero, this.int8(`${name}.weight_zero_point`, new Int8Array(1), [])]);
+    const scales = this.op('Mul', [xScale, this.float(`${name}.weight_scale`, [], scale)]);
+    return this.op('Add', [this.op('Mul', [this.op('Cast', [product], { to: T.FLOAT }), scales]), bias]);
   }
 
   layerNorm(x: string, name: string, dim: number): string {
@@ -83,11 +121,11 @@ class GraphBuilder {
   }
 }
 
-/** The ONNX bytes of the MiniLM-shaped encoder for a vocabulary of `vocabSize` tokens. */
-export function minilmShapedModelBytes(vocabSize: number): Uint8Array {
+/** The ONNX bytes of the MiniLM-shaped encoder for a vocabulary of `vocabSize` tokens, fp32 or int8 (dynamic quantization). */
+export function minilmShapedModelBytes(vocabSize: number, quantized = false): Uint8Array {
   const { layers, hidden, heads, intermediate, maxPositions } = MINILM_SHAPE;
   const headDim = hidden / heads;
-  const g = new GraphBuilder();
+  const g = new GraphBuilder(quantized);
 
   // Embeddings: word + position + token type, then LayerNorm.
   const words = g.op('Gather', [g.float('embeddings.word', [vocabSize, hidden], 'random'), 'input_ids'], { axis: 0 });
@@ -150,7 +188,8 @@ export function minilmShapedModelBytes(vocabSize: number): Uint8Array {
  */
 export async function ensureMinilmShapedModel(modelsDir: string, vocabularyText: string): Promise<string> {
   const target = path.join(modelsDir, MINILM_SHAPED_NAME);
-  if (existsSync(path.join(target, 'onnx', 'model.onnx'))) return target;
+  if (existsSync(path.join(target, 'onnx', 'model_quantized.onnx'))) return target;
+  await rm(target, { recursive: true, force: true }); // one written before the int8 variant existed
   const vocab = minilmVocabulary(vocabularyText);
   const { layers, hidden, heads, intermediate, maxPositions } = MINILM_SHAPE;
   await writeModelFolder(target, {
@@ -168,6 +207,7 @@ export async function ensureMinilmShapedModel(modelsDir: string, vocabularyText:
     tokenizer: wordPieceTokenizerJson(vocab, 512),
     tokenizerConfig: bertTokenizerConfig(512),
     onnx: minilmShapedModelBytes(vocab.length),
+    otherOnnx: { 'model_quantized.onnx': minilmShapedModelBytes(vocab.length, true) },
   });
   return target;
 }

@@ -1,7 +1,7 @@
 // `npm run bench`: speed, measured side by side in one run on this machine, printed as tables and
 // written as JSON to bench/results/. Sizes are flags so a person can run it in a few minutes.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +22,7 @@ import { rng, seedText, syntheticAbstracts } from './synthetic-corpus.js';
 
 const HELP = `Usage: npm run bench -- [options]
 
-Sections (all by default): search, embed, ingest, server, cold, postgres
+Sections (all by default): embed, search, ingest, scale, resume, server, cold, postgres
   --only <list>            comma-separated sections to run
   --vectors <list>         vector counts for the search section (default 10000,100000)
   --queries <n>            queries per size (default 200)
@@ -30,6 +30,8 @@ Sections (all by default): search, embed, ingest, server, cold, postgres
   --embed-texts <n>        texts for the embedding section (default 256)
   --batches <list>         batch sizes (default 1,8,32)
   --ingest-papers <n>      synthetic abstracts for the ingest section (default 10000)
+  --scale-papers <n>       synthetic abstracts for the scale section, offline model (default 100000)
+  --resume-papers <n>      synthetic abstracts for the killed-and-resumed build (default 400)
   --server-papers <n>      papers in the server section's index (default 1000)
   --duration <s>           seconds per load test (default 10)
   --connections <n>        concurrent connections (default 16)
@@ -48,6 +50,8 @@ const { values: flags } = parseArgs({
     'embed-texts': { type: 'string', default: '256' },
     batches: { type: 'string', default: '1,8,32' },
     'ingest-papers': { type: 'string', default: '10000' },
+    'scale-papers': { type: 'string', default: '100000' },
+    'resume-papers': { type: 'string', default: '400' },
     'server-papers': { type: 'string', default: '1000' },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '16' },
@@ -61,7 +65,7 @@ if (flags.help) {
   console.log(HELP);
   process.exit(0);
 }
-const sections = new Set((flags.only ?? 'search,embed,ingest,server,cold,postgres').split(','));
+const sections = new Set((flags.only ?? 'embed,search,ingest,scale,resume,server,cold,postgres').split(','));
 const list = (s: string) => s.split(',').map(Number);
 
 const RESULTS = path.join(PROJECT_ROOT, 'bench', 'results');
@@ -156,7 +160,7 @@ async function benchSearch() {
     });
 
     const t0 = performance.now();
-    const graph = buildGraph(vectors, dims, config.hnsw);
+    const graph = await buildGraph(vectors, dims, config.hnsw);
     const buildMs = ms(t0);
     mkdirSync(WORK, { recursive: true });
     const file = path.join(WORK, `hnsw-${n}.index`);
@@ -191,7 +195,7 @@ async function benchSearch() {
       for (const m of [16, 24, 32]) {
         for (const efConstruction of [100, 200]) {
           const tb = performance.now();
-          const s = buildGraph(vectors, dims, { m, efConstruction, efSearch: 100 });
+          const s = await buildGraph(vectors, dims, { m, efConstruction, efSearch: 100 });
           const b = ms(tb);
           for (const ef of [100, 150, 200, 300]) {
             s.setEf(ef);
@@ -280,6 +284,33 @@ async function benchEmbed() {
     rows.push([batch, n / oursSec, n / rawSec, (rawSec / oursSec).toFixed(2)]);
     results.push({ batch, oursChunksPerSec: n / oursSec, rawChunksPerSec: n / rawSec, ratio: rawSec / oursSec });
   }
+  // fp32 against q8: one set of weights in both files, the same texts, interleaved passes.
+  const batch = config.embedding.batchSize;
+  const byDtype = { fp32: new TransformersEmbeddings({ modelId: MINILM_SHAPED_NAME, localModelPath: MODELS, cacheDir: MODELS, allowRemoteModels: false, batchSize: batch, dtype: 'fp32' }), q8: new TransformersEmbeddings({ modelId: MINILM_SHAPED_NAME, localModelPath: MODELS, cacheDir: MODELS, allowRemoteModels: false, batchSize: batch, dtype: 'q8' }) };
+  const seconds = { fp32: 0, q8: 0 };
+  const vectorsOf: Record<string, Float32Array[]> = {};
+  for (const e of Object.values(byDtype)) await e.embedRaw(texts.slice(0, batch * 2));
+  for (let pass = 0; pass < 2; pass++) {
+    for (const [dtype, e] of Object.entries(byDtype) as Array<[keyof typeof seconds, TransformersEmbeddings]>) {
+      const t0 = performance.now();
+      vectorsOf[dtype] = await e.embedRaw(texts);
+      seconds[dtype] += ms(t0) / 1000;
+    }
+  }
+  const cosines = vectorsOf.fp32.map((a, i) => a.reduce((sum, x, d) => sum + x * vectorsOf.q8[i][d], 0));
+  const rate = (dtype: keyof typeof seconds) => (2 * texts.length) / seconds[dtype];
+  const dtypes = { batch, fp32ChunksPerSec: rate('fp32'), q8ChunksPerSec: rate('q8'), speedup: rate('q8') / rate('fp32'), cosineMean: mean(cosines), cosineMin: Math.min(...cosines) };
+  print(
+    `fp32 against q8 (dynamic int8, onnx/model_quantized.onnx, the same weights): MiniLM-shaped model, ${texts.length} chunks, batch ${batch}`,
+    table(
+      ['EMBEDDING_DTYPE', 'chunks/s', '× fp32', 'cosine to fp32: mean', 'min'],
+      [
+        ['fp32', dtypes.fp32ChunksPerSec, 1, 1, 1],
+        ['q8', dtypes.q8ChunksPerSec, dtypes.speedup, dtypes.cosineMean.toFixed(6), dtypes.cosineMin.toFixed(6)],
+      ],
+    ) + '\n\nThe cosine is a numerical sanity check only: random weights have none of a trained model\'s outlier activations, which are what int8 loses most on.',
+  );
+
   // The offline model, for scale: what tests and the fallback cost.
   await ensureOfflineModel(MODELS);
   const offline = new TransformersEmbeddings({ modelId: OFFLINE_MODEL_NAME, localModelPath: MODELS, cacheDir: MODELS, allowRemoteModels: false, batchSize: 32 });
@@ -291,7 +322,7 @@ async function benchEmbed() {
     `Embedding throughput: MiniLM-shaped random-weight model (6 layers, 384 hidden, 12 heads, 1536 FFN; vectors meaningless, speed only), ${texts.length} chunks, ${(tokens / texts.length).toFixed(0)} tokens/chunk`,
     table(['batch', 'our path chunks/s', 'raw InferenceSession.run chunks/s (same session)', 'ours ÷ raw'], rows) + `\n\nOffline fallback model (Gather only), batch 32: ${offlineRate.toFixed(0)} chunks/s.`,
   );
-  report.embed = { results, tokensPerChunk: tokens / texts.length, offlineChunksPerSec: offlineRate };
+  report.embed = { results, tokensPerChunk: tokens / texts.length, offlineChunksPerSec: offlineRate, dtypes };
 }
 
 // ------------------------------------------------------------------ helpers for child processes
@@ -366,6 +397,115 @@ async function benchIngest() {
     table(['papers', 'chunks', 'wall s', 'chunks/s', 'peak RSS MiB', 'exit'], [[papers, chunks, wall, chunks / wall, peak, code]]),
   );
   report.ingest = { papers, chunks, wallSeconds: wall, chunksPerSec: chunks / wall, peakRssMiB: peak, exitCode: code };
+}
+
+// ------------------------------------------------------------------ 3b. ingest at 100k papers
+
+/** Runs `npm run ingest -- --json …` in a child, sampling its peak RSS; returns its summary. */
+async function ingestJson(args: string[], env: Record<string, string>, onStderr?: (text: string, child: ChildProcess) => void) {
+  const t0 = performance.now();
+  const child = spawnTsx('ingest/cli.ts', ['--json', ...args], env);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => onStderr?.(d.toString(), child));
+  let peak = 0;
+  const poll = setInterval(() => (peak = Math.max(peak, memoryOf(child.pid!).peak)), 200);
+  const code = await exited(child);
+  clearInterval(poll);
+  const summary = out.trim() ? (JSON.parse(out.trim().split('\n').at(-1)!) as IngestSummary) : null;
+  return { code, wall: ms(t0) / 1000, peak, summary, signal: child.signalCode };
+}
+
+interface IngestSummary {
+  chunks: { total: number; embedded: number; reused: number; resumed: number };
+  timings: Record<'parseMs' | 'mergeMs' | 'chunkMs' | 'embedMs' | 'indexMs' | 'writeMs', number>;
+}
+
+/** fp32 MiniLM-shaped chunks/s, from this run's embed or ingest section when it ran, else measured now. */
+async function fp32ChunksPerSec(): Promise<{ rate: number; from: string }> {
+  const previous = (name: string) => {
+    try {
+      return JSON.parse(readFileSync(path.join(WORK, `section-${name}.json`), 'utf8')).report;
+    } catch {
+      return undefined;
+    }
+  };
+  const ingest = previous('ingest')?.ingest?.chunksPerSec;
+  if (ingest) return { rate: ingest, from: 'the ingest section (end to end)' };
+  const embed = previous('embed')?.embed?.dtypes?.fp32ChunksPerSec;
+  if (embed) return { rate: embed, from: 'the embed section' };
+  await ensureMinilmShapedModel(MODELS, seedText());
+  const e = new TransformersEmbeddings({ modelId: MINILM_SHAPED_NAME, localModelPath: MODELS, cacheDir: MODELS, allowRemoteModels: false, batchSize: config.embedding.batchSize });
+  const texts = chunkTexts(128);
+  await e.embedRaw(texts.slice(0, 16));
+  const t0 = performance.now();
+  await e.embedRaw(texts);
+  return { rate: texts.length / (ms(t0) / 1000), from: 'measured here, 128 chunks' };
+}
+
+async function benchScale() {
+  const papers = Number(flags['scale-papers']);
+  const file = path.join(WORK, `scale-${papers}.jsonl`);
+  writeFileSync(file, syntheticAbstracts(papers, 9).map((p) => JSON.stringify(p)).join('\n'));
+  const run = await ingestJson(['--replace', '--quiet', file], { DATA_DIR: path.join(WORK, 'scale-data'), EMBEDDING_MODEL: 'offline' });
+  if (run.code !== 0 || !run.summary) throw new Error(`scale ingest failed (exit ${run.code})`);
+  const t = run.summary.timings;
+  const chunks = run.summary.chunks.total;
+  // Everything but the embedding, measured with a model that costs next to nothing; then what the
+  // same build costs with the fp32 MiniLM-shaped model's embedding in its place.
+  const outside = run.wall - t.embedMs / 1000;
+  const fp32 = await fp32ChunksPerSec();
+  const fp32Total = outside + chunks / fp32.rate;
+  const share = outside / fp32Total;
+  const sec = (v: number) => (v / 1000).toFixed(1);
+  print(
+    `Ingest at scale: ${papers} synthetic abstracts, offline model (its embedding is near free, so the rest shows)`,
+    table(
+      ['papers', 'chunks', 'wall s', 'parse s', 'merge s', 'chunk s', 'embed s (offline)', 'index s (tables, BM25, HNSW)', 'write s', 'peak RSS MiB'],
+      [[papers, chunks, run.wall, sec(t.parseMs), sec(t.mergeMs), sec(t.chunkMs), sec(t.embedMs), sec(t.indexMs), sec(t.writeMs), run.peak]],
+    ) +
+      `\n\nEverything that is not embedding took ${outside.toFixed(0)} s, including process start and model load. ` +
+      `With the fp32 MiniLM-shaped model at ${fp32.rate.toFixed(1)} chunks/s (${fp32.from}), the same build would take about ${(fp32Total / 60).toFixed(0)} min, ` +
+      `of which the part outside the model is ${(share * 100).toFixed(1)}% (target ≤ 25%).`,
+  );
+  report.scale = { papers, chunks, wallSeconds: run.wall, timingsMs: t, peakRssMiB: run.peak, outsideSeconds: outside, fp32ChunksPerSec: fp32.rate, fp32From: fp32.from, fp32ExtrapolatedSeconds: fp32Total, overheadShare: share };
+}
+
+// ------------------------------------------------------------------ 3c. a killed build, resumed
+
+async function benchResume() {
+  const papers = Number(flags['resume-papers']);
+  await ensureMinilmShapedModel(MODELS, seedText());
+  const file = path.join(WORK, `resume-${papers}.jsonl`);
+  writeFileSync(file, syntheticAbstracts(papers, 13).map((p) => JSON.stringify(p)).join('\n'));
+  const env = (dir: string) => ({ DATA_DIR: path.join(WORK, dir), EMBEDDING_MODEL: MINILM_SHAPED_NAME, EMBEDDING_MODEL_PATH: MODELS, ALLOW_REMOTE_MODELS: 'false' });
+  for (const dir of ['resume-clean', 'resume-killed']) rmSync(path.join(WORK, dir), { recursive: true, force: true });
+  const clean = await ingestJson([file], env('resume-clean'));
+  // The same ingest, SIGKILLed once its checkpoint holds half the chunks; then run again.
+  const total = clean.summary!.chunks.total;
+  const checkpoints = path.join(WORK, 'resume-killed', 'checkpoints');
+  let poll: NodeJS.Timeout | undefined;
+  const killed = await ingestJson([file], env('resume-killed'), (_, child) => {
+    poll ??= setInterval(() => {
+      const f = existsSync(checkpoints) ? readdirSync(checkpoints).find((n) => n.endsWith('.vectors')) : undefined;
+      if (f && statSync(path.join(checkpoints, f)).size / (16 + 384 * 4) >= total / 2) child.kill('SIGKILL');
+    }, 20);
+  });
+  clearInterval(poll);
+  const resumed = await ingestJson([file], env('resume-killed'));
+  const r = resumed.summary!.chunks;
+  print(
+    `A build killed half-way and run again: ${papers} synthetic abstracts, MiniLM-shaped fp32 model`,
+    table(
+      ['run', 'chunks embedded', 'wall s'],
+      [
+        ['uninterrupted', clean.summary!.chunks.embedded, clean.wall],
+        [`killed (SIGKILL once half the chunks were checkpointed; ${killed.signal ?? `exit ${killed.code}`})`, '—', killed.wall],
+        [`rerun: resumed ${r.resumed} of ${r.resumed + r.embedded}`, r.embedded, resumed.wall],
+      ],
+    ) + `\n\nKilled plus rerun took ${((killed.wall + resumed.wall) / clean.wall).toFixed(2)}× the uninterrupted build; the rerun embedded ${((r.embedded / total) * 100).toFixed(0)}% of the chunks.`,
+  );
+  report.resume = { papers, chunks: total, cleanSeconds: clean.wall, killedSeconds: killed.wall, killedBy: killed.signal, resumedSeconds: resumed.wall, rerunEmbedded: r.embedded, rerunResumed: r.resumed };
 }
 
 // ------------------------------------------------------------------ 4. server under load
@@ -625,8 +765,8 @@ async function hnswSizing(url: string, n: number) {
 
 // Each section runs in its own process: models and sessions left by one (ONNX Runtime's spinning
 // thread pools, a heap holding 100k vectors) must not slow the next.
-const ORDER = ['embed', 'search', 'ingest', 'server', 'cold', 'postgres'];
-const runners: Record<string, () => Promise<void>> = { search: benchSearch, embed: benchEmbed, ingest: benchIngest, server: benchServer, cold: benchCold, postgres: benchPostgres };
+const ORDER = ['embed', 'search', 'ingest', 'scale', 'resume', 'server', 'cold', 'postgres'];
+const runners: Record<string, () => Promise<void>> = { search: benchSearch, embed: benchEmbed, ingest: benchIngest, scale: benchScale, resume: benchResume, server: benchServer, cold: benchCold, postgres: benchPostgres };
 const childArgs = process.argv.slice(2).filter((a, i, all) => a !== '--only' && all[i - 1] !== '--only' && !a.startsWith('--only='));
 
 if (process.env.BENCH_SECTION) {
@@ -637,6 +777,8 @@ if (process.env.BENCH_SECTION) {
 }
 
 console.log(`Benchmarks on ${JSON.stringify(report.machine)}`);
+// A section may use an earlier one's figures, but only from this run.
+for (const f of readdirSync(WORK)) if (/^section-.*\.json$/.test(f)) rmSync(path.join(WORK, f));
 for (const name of ORDER) {
   if (!sections.has(name)) continue;
   const t0 = performance.now();

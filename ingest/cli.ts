@@ -1,9 +1,9 @@
 // `npm run ingest -- <files…>`: builds or updates the index and prints what it found.
 import { parseArgs } from 'node:util';
 import { BUNDLED_CORPUS, loadConfig } from '../src/config.js';
-import { loadEmbeddingModel } from '../src/embeddings/load-embedding-model.js';
+import { loadEmbeddingModel, type EmbeddingModelInfo } from '../src/embeddings/load-embedding-model.js';
 import { createProgress, silentProgress } from '../src/progress.js';
-import { ingestFiles, ingestIfEmpty } from './ingest-files.js';
+import { ingestFiles, ingestIfEmpty, type BuildReport } from './ingest-files.js';
 import { SUPPORTED_EXTENSIONS } from './parse-source.js';
 
 const HELP = `Usage: npm run ingest -- [options] <file…>
@@ -23,7 +23,9 @@ Options:
   --data-dir <dir>   where the index lives (default: $DATA_DIR or ./data); with DATABASE_URL
                      set, the index lives in that Postgres database and this holds only caches
   --no-papers        do not list each paper (progress and the summary still print)
-  --quiet            print only the summary (no paper list, no progress)
+  --quiet            print only warnings, errors and the summary (no paper list, no progress)
+  --json             print the summary as one JSON object on stdout (counts, files and their
+                     errors, timings per stage); progress and warnings still go to stderr
   --no-wait          fail at once, rather than wait, when another ingest is writing this index
   --if-empty         ingest only if there is no index yet (what npm start runs on first use, so
                      several servers starting on one empty database build it once)
@@ -50,6 +52,7 @@ async function main(): Promise<number> {
         rebuild: { type: 'boolean', default: false },
         'data-dir': { type: 'string' },
         quiet: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
         'no-papers': { type: 'boolean', default: false },
         'no-wait': { type: 'boolean', default: false },
         'if-empty': { type: 'boolean', default: false },
@@ -85,7 +88,7 @@ async function main(): Promise<number> {
     })(),
   });
   progress.stop();
-  console.error(`Embedding model: ${loaded.info.modelId}${loaded.info.offline ? ' (offline fallback model)' : ''}, ${loaded.info.dims} dims`);
+  if (!values.quiet) console.error(`Embedding model: ${loaded.info.modelId}${loaded.info.offline ? ' (offline fallback model)' : ''}, ${loaded.info.dims} dims, ${loaded.info.dtype}`);
 
   const ingest = values['if-empty'] ? ingestIfEmpty : ingestFiles;
   const report = await ingest({
@@ -96,7 +99,7 @@ async function main(): Promise<number> {
     wait: !values['no-wait'],
     onWait: (message) => console.error(message),
     progress,
-    onPaper: values.quiet || values['no-papers']
+    onPaper: values.quiet || values.json || values['no-papers']
       ? undefined
       : (paper) => {
           const facts = [paper.design, paper.sampleSize].filter(Boolean).join(', ');
@@ -105,6 +108,11 @@ async function main(): Promise<number> {
         },
   });
 
+  const exitCode = report && report.skipped > 0 ? 1 : 0;
+  if (values.json) {
+    console.log(JSON.stringify(report ? jsonSummary(report, loaded.info, exitCode) : { ok: true, built: false, reason: 'an index exists already' }));
+    return exitCode;
+  }
   if (!report) {
     console.log('An index exists already (another process built it meanwhile); nothing to do.');
     return 0;
@@ -125,12 +133,38 @@ async function main(): Promise<number> {
       `Written to ${report.buildDir}`,
     ].join('\n'),
   );
-  return report.skipped > 0 ? 1 : 0;
+  return exitCode;
 }
 
+/** What --json prints: everything the text summary says, as data. */
+function jsonSummary(report: BuildReport, model: EmbeddingModelInfo, exitCode: number) {
+  const m = report.manifest;
+  const ms = (v: number) => Math.round(v);
+  return {
+    ok: true,
+    built: true,
+    exitCode,
+    ingested: report.ingested,
+    added: report.added,
+    updated: report.updated,
+    skipped: report.skipped,
+    noText: report.noText,
+    files: report.files.map((f) => ({ file: f.file, format: f.format, records: f.records, noText: f.noText, errors: f.errors.map((e) => ({ message: e.message, line: e.line ?? null })) })),
+    chunks: { total: m.counts.chunks, embedded: report.chunksEmbedded, reused: report.chunksReused, resumed: report.chunksResumed },
+    reembedReason: report.reembedReason,
+    warnings: report.warnings,
+    index: { buildId: m.buildId, location: report.buildDir, papers: m.counts.papers, papersWithText: m.counts.papersWithText, chunks: m.counts.chunks },
+    embedding: { model: model.modelId, offline: model.offline, dtype: model.dtype, dims: model.dims },
+    timings: Object.fromEntries(Object.entries(report.timings).map(([k, v]) => [k, ms(v)])),
+    totalMs: ms(m.buildMs + report.timings.parseMs + report.timings.mergeMs + report.timings.writeMs),
+  };
+}
+
+const asJson = process.argv.includes('--json');
 main().then(
   (code) => process.exit(code),
   (error) => {
+    if (asJson) console.log(JSON.stringify({ ok: false, exitCode: 3, error: (error as Error).message }));
     console.error(`ingest failed: ${(error as Error).message}`);
     process.exit(3);
   },

@@ -6,7 +6,7 @@ import type { Config } from '../src/config.js';
 import type { LoadedEmbeddings } from '../src/embeddings/load-embedding-model.js';
 import { ParseError } from '../src/errors.js';
 import { silentProgress, type Progress } from '../src/progress.js';
-import { buildIndex } from '../src/store/build-index.js';
+import { buildIndex, type BuildTimings } from '../src/store/build-index.js';
 import { IndexLayoutError, NoIndexError } from '../src/store/index-dir.js';
 import { openStore, type IndexStore } from '../src/store/index-store.js';
 import { VectorCheckpoint } from '../src/store/vector-checkpoint.js';
@@ -37,6 +37,8 @@ export interface BuildReport {
   chunksReused: number;
   /** Chunks whose vectors an interrupted earlier run had computed (its checkpoint). */
   chunksResumed: number;
+  /** Where the time went, in ms: reading, parsing and normalising; merging; then buildIndex's stages; then writing. */
+  timings: { parseMs: number; mergeMs: number; writeMs: number } & BuildTimings;
   /** Why everything was re-embedded, when it was. */
   reembedReason: string | null;
   warnings: string[];
@@ -130,7 +132,7 @@ async function ingestLocked(options: BuildOptions, store: IndexStore): Promise<B
   const warnings: string[] = [];
   const fileReports: FileReport[] = [];
   const incoming: Paper[] = [];
-  progress.start('parsing', options.files.length, 'files');
+  let t0 = performance.now();
   for (const [i, file] of options.files.entries()) {
     const report: FileReport = { file, format: null, records: 0, noText: 0, errors: [] };
     fileReports.push(report);
@@ -140,7 +142,10 @@ async function ingestLocked(options: BuildOptions, store: IndexStore): Promise<B
       const parsed = parseSource(file, source.text);
       report.format = parsed.format;
       report.errors.push(...parsed.errors);
-      for (const raw of parsed.papers) {
+      const many = options.files.length > 1 ? ` ${i + 1}/${options.files.length}` : '';
+      progress.start(`parsing${many}`, parsed.papers.length, 'records');
+      for (const [r, raw] of parsed.papers.entries()) {
+        if (r % 1_000 === 0) progress.update(r);
         const { paper, warnings: w } = normalisePaper(raw, path.basename(file));
         warnings.push(...w);
         if (!paper.hasText && paper.authors.length === 0 && !paper.doi && !paper.pmid) {
@@ -152,20 +157,25 @@ async function ingestLocked(options: BuildOptions, store: IndexStore): Promise<B
         if (!paper.hasText) report.noText++;
         options.onPaper?.(paper, file);
       }
+      progress.update(parsed.papers.length);
     } catch (error) {
       if (!(error instanceof ParseError)) throw error;
       report.errors.push(error);
     }
-    progress.update(i + 1);
+    progress.stop();
   }
-  progress.stop();
+  const parseMs = performance.now() - t0;
 
   // merge, then chunk → embed (re-using unchanged chunks' vectors) → index → write
+  t0 = performance.now();
   const { papers, added, updated } = mergePapers(existing.papers, incoming);
+  const mergeMs = performance.now() - t0;
   const sources = [...new Set([...(existing.manifest?.sources ?? []), ...options.files.map((f) => path.resolve(f))])];
   const checkpoint = await VectorCheckpoint.open(config.dataDir, embeddingSignature(loaded.info));
   const built = await buildIndex(papers, loaded, { config, backend: store.backend, reuse: existing.reuse, sources, progress, checkpoint });
+  t0 = performance.now();
   const buildDir = await store.write(built, progress);
+  const writeMs = performance.now() - t0;
   await VectorCheckpoint.prune(config.dataDir);
   const manifest = built.corpus.manifest;
 
@@ -179,6 +189,7 @@ async function ingestLocked(options: BuildOptions, store: IndexStore): Promise<B
     chunksEmbedded: built.embedded,
     chunksReused: built.reused,
     chunksResumed: built.resumed,
+    timings: { parseMs, mergeMs, ...built.timings, writeMs },
     reembedReason,
     warnings,
     manifest,

@@ -11,6 +11,7 @@ import { HNSW_FILE } from '../src/store/hnsw-index.js';
 import { VectorCheckpoint } from '../src/store/vector-checkpoint.js';
 import { ensureOfflineModel } from '../src/embeddings/offline-model.js';
 import { syntheticAbstracts } from '../bench/synthetic-corpus.js';
+import { formatSeconds, RateWindow } from '../src/progress.js';
 import { Retriever } from '../src/retrieve/retriever.js';
 import { fixture, ROOT, SEED, tempDir, testConfig } from './helpers.js';
 
@@ -220,6 +221,35 @@ describe("the ingest command's output", () => {
     expect(r.stdout).toMatch(/Ingested 1 paper from 1 file: 1 new/);
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/parsing:|embedding:|writing|\d+\/\d+ (files|chunks)/);
     d.cleanup();
+  });
+});
+
+describe('progress and the --json summary', () => {
+  it('shows every stage with a rate and an ETA in a log, and --json prints the summary as data: counts, errors with their line, timings', () => {
+    const d = tempDir();
+    const file = path.join(d.dir, 'papers.jsonl');
+    writeFileSync(file, [...syntheticAbstracts(40, 5).map((p) => JSON.stringify(p)), '{"title": broken'].join('\n'));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'ingest/cli.ts'), '--json', file], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, EMBEDDING_MODEL: 'offline', DATA_DIR: path.join(d.dir, 'data') } });
+    expect(r.status).toBe(1); // one record skipped
+    for (const stage of ['parsing: 40/40 records', 'embedding: \\d+/\\d+ chunks', 'indexing: \\d+/\\d+ vectors', 'writing: 2/2 parts']) {
+      expect(r.stderr).toMatch(new RegExp(`${stage} \\(100%\\), [\\d.]+/s, ETA 0s`));
+    }
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ ok: true, built: true, exitCode: 1, ingested: 40, added: 40, skipped: 1, embedding: { offline: true, dtype: 'fp32', dims: 256 } });
+    expect(summary.files[0].errors).toEqual([{ message: expect.stringMatching(/papers\.jsonl:41: /), line: 41 }]);
+    expect(summary.chunks.embedded).toBe(summary.index.chunks);
+    expect(Object.keys(summary.timings)).toEqual(['parseMs', 'mergeMs', 'chunkMs', 'embedMs', 'indexMs', 'writeMs']);
+    d.cleanup();
+  });
+
+  it('a rate and an ETA come from the last 20 s, not the whole run', () => {
+    const w = new RateWindow();
+    w.reset(0);
+    w.add(1_000, 10_000); // 100/s for the first 10 s
+    w.add(1_100, 40_000); // then 100 in 30 s
+    expect(w.rate()).toBeCloseTo(100 / 30, 5);
+    expect(w.eta(1_200)).toBe(30);
+    expect(formatSeconds(3_725)).toBe('1h02m');
   });
 });
 

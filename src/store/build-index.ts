@@ -32,6 +32,14 @@ export interface BuiltIndex extends OpenIndex {
   reused: number;
   /** Chunks whose vectors came from the checkpoint of an interrupted build. */
   resumed: number;
+  timings: BuildTimings;
+}
+
+/** Where a build's time went, in ms: chunking; embedding (with re-use and the checkpoint); corpus tables, BM25 postings and the vector graph. */
+export interface BuildTimings {
+  chunkMs: number;
+  embedMs: number;
+  indexMs: number;
 }
 
 /**
@@ -41,8 +49,12 @@ export async function buildIndex(papers: Paper[], loaded: Pick<LoadedEmbeddings,
   const { config } = options;
   const started = Date.now();
   const progress = options.progress ?? silentProgress;
+  const timings: BuildTimings = { chunkMs: 0, embedMs: 0, indexMs: 0 };
+  let t0 = performance.now();
   const chunks = papers.flatMap((p) => chunkPaper(p, config.chunking));
   const dims = loaded.info.dims;
+  timings.chunkMs = performance.now() - t0;
+  t0 = performance.now();
 
   const vectors = new Float32Array(chunks.length * dims);
   let missing: number[] = [];
@@ -65,6 +77,7 @@ export async function buildIndex(papers: Paper[], loaded: Pick<LoadedEmbeddings,
       },
     );
     missing = missing.filter((_, j) => !restored[j]);
+    if (resumed) progress.note(`resumed: ${resumed} of ${resumed + missing.length} chunks already embedded (by an interrupted run)`);
   }
   if (missing.length) {
     progress.start('embedding', missing.length, 'chunks');
@@ -83,6 +96,9 @@ export async function buildIndex(papers: Paper[], loaded: Pick<LoadedEmbeddings,
     progress.stop();
   }
 
+  timings.embedMs = performance.now() - t0;
+  t0 = performance.now();
+
   const backend = typeof options.backend === 'object' ? options.backend : backendNamed(options.backend ?? config.vectorBackend);
   const withText = papers.filter((p) => p.hasText).length;
   const manifest: IndexManifest = {
@@ -98,7 +114,9 @@ export async function buildIndex(papers: Paper[], loaded: Pick<LoadedEmbeddings,
     counts: { papers: papers.length, papersWithText: withText, papersWithoutText: papers.length - withText, chunks: chunks.length },
   };
   const corpus = Corpus.fromChunks(manifest, papers, chunks);
-  const index = await backend.build(corpus, vectors, dims, config);
+  const index = await backend.build(corpus, vectors, dims, config, progress);
+  const lexical = postingsSearch(corpus);
+  timings.indexMs = performance.now() - t0;
   manifest.buildMs = Date.now() - started;
-  return { corpus, vectors: index, lexical: postingsSearch(corpus), matrix: vectors, embedded: missing.length, reused: fromLiveIndex, resumed };
+  return { corpus, vectors: index, lexical, matrix: vectors, embedded: missing.length, reused: fromLiveIndex, resumed, timings };
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import hnswlib from 'hnswlib-node';
 import type { Config } from '../config.js';
+import { silentProgress, type Progress } from '../progress.js';
 import type { Corpus } from './corpus.js';
 import type { SearchFilters } from './filters.js';
 import { exactNearest, type VectorBackend, type VectorHit, type VectorIndex } from './vector-index.js';
@@ -55,16 +56,27 @@ export class HnswIndex implements VectorIndex {
   }
 }
 
-/** The graph over `vectors` (rows of `dims`), row r labelled r. */
-export function buildGraph(vectors: Float32Array, dims: number, params: Config['hnsw']): hnswlib.HierarchicalNSW {
+/**
+ * The graph over `vectors` (rows of `dims`), row r labelled r. Inserting is the slow part of a
+ * large build (minutes at 500k vectors), so it yields to the event loop every few thousand rows,
+ * which lets a progress bar redraw.
+ */
+export async function buildGraph(vectors: Float32Array, dims: number, params: Config['hnsw'], progress: Progress = silentProgress): Promise<hnswlib.HierarchicalNSW> {
   const graph = new hnswlib.HierarchicalNSW('cosine', dims);
   const n = vectors.length / dims;
   graph.initIndex({ maxElements: Math.max(1, n), m: params.m, efConstruction: params.efConstruction, randomSeed: 100 });
   const row = new Array<number>(dims);
+  progress.start('indexing', n, 'vectors');
   for (let r = 0; r < n; r++) {
     for (let d = 0; d < dims; d++) row[d] = vectors[r * dims + d];
     graph.addPoint(row, r);
+    if ((r + 1) % 2_000 === 0) {
+      progress.update(r + 1);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
+  progress.update(n);
+  progress.stop();
   graph.setEf(params.efSearch);
   return graph;
 }
@@ -72,8 +84,8 @@ export function buildGraph(vectors: Float32Array, dims: number, params: Config['
 export const hnswBackend: VectorBackend = {
   name: 'hnsw',
   parameters: (config) => ({ m: config.hnsw.m, efConstruction: config.hnsw.efConstruction }),
-  async build(corpus, vectors, dims, config) {
-    return new HnswIndex(buildGraph(vectors.subarray(0, corpus.chunkCount * dims), dims, config.hnsw), corpus, dims);
+  async build(corpus, vectors, dims, config, progress) {
+    return new HnswIndex(await buildGraph(vectors.subarray(0, corpus.chunkCount * dims), dims, config.hnsw, progress), corpus, dims);
   },
   async open(dir, corpus, dims, config: Config) {
     const graph = new hnswlib.HierarchicalNSW('cosine', dims);

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
+import { silentProgress, type Progress } from '../progress.js';
 import type { Paper } from '../types.js';
 import { Corpus } from './corpus.js';
 import { PaperTable } from './paper-table.js';
@@ -111,11 +112,16 @@ export async function readStoredPapers(dataDir: string): Promise<{ papers: Paper
 }
 
 /** Writes a complete build, then points CURRENT at it, then removes older builds. */
-export async function writeIndex(dataDir: string, index: OpenIndex): Promise<string> {
+export async function writeIndex(dataDir: string, index: OpenIndex, progress: Progress = silentProgress): Promise<string> {
   const { manifest } = index.corpus;
   const dir = path.join(buildsDir(dataDir), manifest.buildId);
   await mkdir(dir, { recursive: true });
-  await Promise.all([index.corpus.save(dir), index.vectors.save(dir)]);
+  // Two parts, each written whole by one call (the graph by hnswlib): the bar counts parts.
+  let written = 0;
+  progress.start('writing', 2, 'parts');
+  const part = (p: Promise<void>) => p.then(() => progress.update(++written));
+  await Promise.all([part(index.corpus.save(dir)), part(index.vectors.save(dir))]);
+  progress.stop();
   // The manifest goes last: a build folder without one is incomplete by definition.
   await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   const tmp = `${currentFile(dataDir)}.${process.pid}.tmp`;

@@ -61,7 +61,7 @@ export class FileStore implements IndexStore {
   open = () => openIndex(this.config);
   readManifest = () => readManifest(this.config.dataDir);
   readStoredPapers = () => readStoredPapers(this.config.dataDir);
-  write = (built: BuiltIndex) => writeIndex(this.config.dataDir, built);
+  write = (built: BuiltIndex, progress?: Progress) => writeIndex(this.config.dataDir, built, progress);
   withWriteLock = <T>(fn: () => Promise<T>, options: LockOptions) => withIndexLock(this.config.dataDir, fn, options);
   close = async () => {};
 }

@@ -4,6 +4,7 @@
 // a row mask for hnswlib, a metadata predicate for a LangChain store, SQL for Postgres. BM25 is the
 // same kind of seam (LexicalSearch): postings in memory for the file store, a table in Postgres.
 import type { Config } from '../config.js';
+import type { Progress } from '../progress.js';
 import type { Corpus } from './corpus.js';
 import type { SearchFilters } from './filters.js';
 import { topK } from './top-k.js';
@@ -43,7 +44,7 @@ export interface VectorBackend {
   /** The graph parameters a build with this configuration gets (recorded in the manifest). */
   parameters(config: Config): { m: number; efConstruction: number };
   /** Indexes `vectors` (row r = chunk row r of `corpus`, unit length, `dims` each). */
-  build(corpus: Corpus, vectors: Float32Array, dims: number, config: Config): Promise<VectorIndex>;
+  build(corpus: Corpus, vectors: Float32Array, dims: number, config: Config, progress?: Progress): Promise<VectorIndex>;
   open(dir: string, corpus: Corpus, dims: number, config: Config): Promise<VectorIndex>;
 }
 
