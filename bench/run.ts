@@ -281,6 +281,8 @@ async function benchEmbed() {
       }
     }
     const n = 2 * texts.length;
+    // ONNX Runtime's idle thread pools spin: a session left loaded slows every later one.
+    await ours.dispose();
     rows.push([batch, n / oursSec, n / rawSec, (rawSec / oursSec).toFixed(2)]);
     results.push({ batch, oursChunksPerSec: n / oursSec, rawChunksPerSec: n / rawSec, ratio: rawSec / oursSec });
   }
@@ -297,6 +299,7 @@ async function benchEmbed() {
       seconds[dtype] += ms(t0) / 1000;
     }
   }
+  await Promise.all(Object.values(byDtype).map((e) => e.dispose()));
   const cosines = vectorsOf.fp32.map((a, i) => a.reduce((sum, x, d) => sum + x * vectorsOf.q8[i][d], 0));
   const rate = (dtype: keyof typeof seconds) => (2 * texts.length) / seconds[dtype];
   const dtypes = { batch, fp32ChunksPerSec: rate('fp32'), q8ChunksPerSec: rate('q8'), speedup: rate('q8') / rate('fp32'), cosineMean: mean(cosines), cosineMin: Math.min(...cosines) };
@@ -311,10 +314,34 @@ async function benchEmbed() {
     ) + '\n\nThe cosine is a numerical sanity check only: random weights have none of a trained model\'s outlier activations, which are what int8 loses most on.',
   );
 
+  // Tokenising the next batch on a worker while the model runs (the default) against inline.
+  const overlap = { ahead: 0, inline: 0 };
+  const byOverlap = { ahead: new TransformersEmbeddings({ modelId: MINILM_SHAPED_NAME, localModelPath: MODELS, cacheDir: MODELS, allowRemoteModels: false, batchSize: batch }), inline: new TransformersEmbeddings({ modelId: MINILM_SHAPED_NAME, localModelPath: MODELS, cacheDir: MODELS, allowRemoteModels: false, batchSize: batch, tokenizeAhead: false }) };
+  for (const e of Object.values(byOverlap)) await e.embedRaw(texts);
+  for (let pass = 0; pass < 2; pass++) {
+    for (const [how, e] of Object.entries(byOverlap) as Array<[keyof typeof overlap, TransformersEmbeddings]>) {
+      const t0 = performance.now();
+      await e.embedRaw(texts);
+      overlap[how] += ms(t0) / 1000;
+    }
+  }
+  await Promise.all(Object.values(byOverlap).map((e) => e.dispose()));
+  const overlapRate = (how: keyof typeof overlap) => (2 * texts.length) / overlap[how];
+  print(
+    `Tokenising ahead on a worker thread against inline: MiniLM-shaped fp32 model, ${texts.length} chunks, batch ${batch}`,
+    table(
+      ['tokenising', 'chunks/s', '× inline'],
+      [
+        ['inline, then the model', overlapRate('inline'), 1],
+        ['next batch on a worker while the model runs (default)', overlapRate('ahead'), overlapRate('ahead') / overlapRate('inline')],
+      ],
+    ),
+  );
+
   // The offline model, for scale: what tests and the fallback cost.
   await ensureOfflineModel(MODELS);
   const offline = new TransformersEmbeddings({ modelId: OFFLINE_MODEL_NAME, localModelPath: MODELS, cacheDir: MODELS, allowRemoteModels: false, batchSize: 32 });
-  await offline.embedRaw(texts.slice(0, 4));
+  await offline.embedRaw(texts); // warm-up, tokenizer worker included
   const t2 = performance.now();
   await offline.embedRaw(texts);
   const offlineRate = texts.length / (ms(t2) / 1000);
@@ -322,7 +349,7 @@ async function benchEmbed() {
     `Embedding throughput: MiniLM-shaped random-weight model (6 layers, 384 hidden, 12 heads, 1536 FFN; vectors meaningless, speed only), ${texts.length} chunks, ${(tokens / texts.length).toFixed(0)} tokens/chunk`,
     table(['batch', 'our path chunks/s', 'raw InferenceSession.run chunks/s (same session)', 'ours ÷ raw'], rows) + `\n\nOffline fallback model (Gather only), batch 32: ${offlineRate.toFixed(0)} chunks/s.`,
   );
-  report.embed = { results, tokensPerChunk: tokens / texts.length, offlineChunksPerSec: offlineRate, dtypes };
+  report.embed = { results, tokensPerChunk: tokens / texts.length, offlineChunksPerSec: offlineRate, dtypes, tokenizeAhead: { inlineChunksPerSec: overlapRate('inline'), aheadChunksPerSec: overlapRate('ahead') } };
 }
 
 // ------------------------------------------------------------------ helpers for child processes
@@ -430,10 +457,18 @@ async function fp32ChunksPerSec(): Promise<{ rate: number; from: string }> {
       return undefined;
     }
   };
+  // The fastest fp32 figure this run has: the faster the model, the larger the share of the rest.
   const ingest = previous('ingest')?.ingest?.chunksPerSec;
-  if (ingest) return { rate: ingest, from: 'the ingest section (end to end)' };
-  const embed = previous('embed')?.embed?.dtypes?.fp32ChunksPerSec;
-  if (embed) return { rate: embed, from: 'the embed section' };
+  const embed = previous('embed')?.embed;
+  const embedRates: number[] = embed ? [embed.dtypes?.fp32ChunksPerSec ?? 0, ...(embed.results ?? []).map((r: { oursChunksPerSec: number }) => r.oursChunksPerSec)] : [];
+  const candidates: Array<[number, string]> = [
+    ...(ingest ? [[ingest, 'the ingest section (end to end)'] as [number, string]] : []),
+    ...(embedRates.length ? [[Math.max(...embedRates), "the embed section's fastest fp32 figure"] as [number, string]] : []),
+  ];
+  if (candidates.length) {
+    const [rate, from] = candidates.sort((a, b) => b[0] - a[0])[0];
+    return { rate, from };
+  }
   await ensureMinilmShapedModel(MODELS, seedText());
   const e = new TransformersEmbeddings({ modelId: MINILM_SHAPED_NAME, localModelPath: MODELS, cacheDir: MODELS, allowRemoteModels: false, batchSize: config.embedding.batchSize });
   const texts = chunkTexts(128);

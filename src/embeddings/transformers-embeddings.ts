@@ -2,7 +2,8 @@
 // store (and anything else in LangChain) can use it. The pipeline loads lazily, once, into a cached
 // promise; hub models and the project's offline model go through exactly this code.
 import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
-import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
+import { env, pipeline, Tensor, type FeatureExtractionPipeline } from '@huggingface/transformers';
+import { TokenizeAhead } from './tokenize-ahead.js';
 import type { EmbeddingDtype } from '../config.js';
 
 export interface DownloadProgress {
@@ -25,6 +26,8 @@ export interface TransformersEmbeddingsParams extends EmbeddingsParams {
   batchSize?: number;
   /** Which ONNX file of the model runs (fp32 onnx/model.onnx, q8 onnx/model_quantized.onnx, …). */
   dtype?: EmbeddingDtype;
+  /** Tokenise each next batch on a worker thread during long runs (default true); false tokenises inline. */
+  tokenizeAhead?: boolean;
   onDownload?: (progress: DownloadProgress) => void;
 }
 
@@ -90,12 +93,18 @@ export class TransformersEmbeddings extends Embeddings {
     const extractor = await this.load();
     const order = lengthSortedOrder(texts);
     const out = new Array<Float32Array>(texts.length);
+    const batches: number[][] = [];
+    for (let i = 0; i < order.length; i += this.batchSize) batches.push(order.slice(i, i + this.batchSize));
+    // A long run (an ingest) tokenises each next batch on a worker while the model runs this one.
+    const ahead = batches.length >= AHEAD_MIN_BATCHES && this.params.tokenizeAhead !== false ? await this.tokenizeAhead() : null;
+    const encode = (b: number) => ahead!.encode(batches[b].map((r) => texts[r]));
+    let next = ahead ? encode(0) : null;
     let done = 0;
-    for (let i = 0; i < order.length; i += this.batchSize) {
-      const rows = order.slice(i, i + this.batchSize);
+    for (const [b, rows] of batches.entries()) {
       // The pipeline's own tokenizer and model, pooled here: its mean pooling converts the int64
       // mask once per hidden value, which costs more than the model itself for short batches.
-      const inputs = extractor.tokenizer(rows.map((r) => texts[r]), { padding: true, truncation: true });
+      const inputs = next ? asTensors(await next) : extractor.tokenizer(rows.map((r) => texts[r]), { padding: true, truncation: true });
+      next = ahead && b + 1 < batches.length ? encode(b + 1) : null;
       const outputs = await extractor.model(inputs);
       const hidden = outputs.last_hidden_state as { data: Float32Array; dims: number[]; dispose?: () => void };
       const pooled = poolAndNormalise(hidden.data, hidden.dims, inputs.attention_mask.data as BigInt64Array, this.pooling);
@@ -107,6 +116,22 @@ export class TransformersEmbeddings extends Embeddings {
     return out;
   }
 
+  /** Releases the model's ONNX Runtime session and the tokenizer worker; a later call loads them again. */
+  async dispose(): Promise<void> {
+    const [pipe, ahead] = await Promise.all([this.pipelinePromise?.catch(() => undefined), this.aheadPromise]);
+    this.pipelinePromise = undefined;
+    this.aheadPromise = undefined;
+    await Promise.all([pipe?.dispose(), ahead?.close()]);
+  }
+
+  private aheadPromise?: Promise<TokenizeAhead | null>;
+
+  /** The tokenizer worker, started once; null where none can start (then tokenising is inline). */
+  private tokenizeAhead(): Promise<TokenizeAhead | null> {
+    this.aheadPromise ??= TokenizeAhead.start({ modelId: this.modelId, localModelPath: env.localModelPath, cacheDir: env.cacheDir ?? this.params.cacheDir });
+    return this.aheadPromise;
+  }
+
   async embedDocuments(texts: string[]): Promise<number[][]> {
     const vectors = await this.embedRaw(texts.map((t) => this.documentPrefix + t));
     return vectors.map((v) => Array.from(v));
@@ -116,6 +141,13 @@ export class TransformersEmbeddings extends Embeddings {
     const [vector] = await this.embedRaw([this.queryPrefix + text]);
     return Array.from(vector);
   }
+}
+
+/** Batches below this many go through the pipeline's own tokenizer: a worker does not pay for a query. */
+const AHEAD_MIN_BATCHES = 8;
+
+function asTensors(encoded: Record<string, { data: BigInt64Array; dims: number[] }>): Record<string, Tensor> {
+  return Object.fromEntries(Object.entries(encoded).map(([name, t]) => [name, new Tensor('int64', t.data, t.dims)]));
 }
 
 /** Indices of `texts` from shortest to longest (stable), the order embedRaw batches them in. */
