@@ -21,11 +21,13 @@ import { calibrate } from './eval/calibrate.js';
 import { postgresEval } from './eval/postgres-backend.js';
 import { checkWhyExample, loadWhyExamples, resolveHistory, type WhyExample } from './eval/why-examples.js';
 import { pubmedQaReport, refusalReport, riskCoverage, scifactReport, writtenReport, type Outcome } from './eval/answer-quality.js';
+import { agreementReport, loadSummaryTopics, topicOutcomes, topicRow, TOPIC_COLUMNS, type TopicOutcome } from './eval/summary-quality.js';
 
 const HELP = `Usage: npm run eval -- [--calibrate] [--dev] [--no-datasets] [--beir <dir> [--postgres]] [--beir-only] [--limit <n>]
 
 Always: the labelled questions in test/eval/questions.json and the examples in
-test/eval/why-examples.json over the bundled corpus, with a retrieval ablation.
+test/eval/why-examples.json over the bundled corpus, with a retrieval ablation, and cited
+summaries on the topics and agreement labels in test/eval/summary-topics.json.
 With ../shared/datasets present: PubMedQA (test half), SciFact (test claims with rationales),
 cross-corpus negatives, and the hand-written near-misses and paraphrases (their test lists).
   --calibrate    first refit the answer layer on the fit halves (PubMedQA fit, SciFact train,
@@ -169,6 +171,32 @@ async function evalWhyExamples(bundled: EvalCorpus, calibration: Calibration | u
 
 // ------------------------------------------------------------------ shared datasets
 
+/** Cited summaries over the bundled corpus: topical precision and coverage by split, and agreement labels. */
+async function evalSummaries(bundled: EvalCorpus, scifactTopics?: TopicOutcome[]) {
+  const spec = loadSummaryTopics();
+  const idOf = new Map(bundled.papers.map((p) => [p.label, p.id]));
+  const rows: Array<Array<string | number>> = [];
+  const results: Record<string, unknown> = {};
+  for (const split of ['test', 'dev'] as const) {
+    const topics = spec.topics.filter((t) => t.split === split).map((t) => ({ id: t.id, topic: t.topic, relevant: new Set(t.relevant.map((l) => idOf.get(l)!)) }));
+    const outcomes = await topicOutcomes(bundled, topics);
+    rows.push(topicRow(`bundled corpus, ${split} topics${split === 'dev' ? ' (looked at while choosing the cut-offs)' : ''}`, outcomes));
+    results[split] = outcomes;
+  }
+  if (scifactTopics) rows.push(topicRow('SciFact test claims as topics (qrels judge 1–2 papers each: a floor)', scifactTopics));
+  const agreement = await agreementReport(bundled, spec.agreement);
+  print(
+    'Cited summaries: topical precision and coverage (POST /api/summarize, extractive)',
+    table(TOPIC_COLUMNS, rows) +
+      `\n\nTopical precision is the share of cited sentences that come from a paper labelled relevant to the topic; a topic with fewer than two papers on it is answered instead, and those answers' sentences count too.`,
+  );
+  print(
+    `Summary agreement, on the labelled items in test/eval/summary-topics.json: labels right ${agreement.labels.right} of ${agreement.labels.n}, main findings right ${agreement.findings.right} of ${agreement.findings.n}`,
+    agreement.body,
+  );
+  report.summaries = { topics: results, scifact: scifactTopics, agreement: { labels: agreement.labels, findings: agreement.findings } };
+}
+
 async function evalDatasets(bundled: EvalCorpus, loaded: LoadedEmbeddings) {
   const t0 = performance.now();
   const pqa = loadPubmedQa();
@@ -190,6 +218,10 @@ async function evalDatasets(bundled: EvalCorpus, loaded: LoadedEmbeddings) {
   print(`PubMedQA, test half: ${pq.row.questions} expert-labelled questions over ${pqa.papers.length} abstracts (indexed without titles or conclusions)`, pq.body);
   const sc = await scifactReport(scifact, sf.claims, calibration);
   print(`SciFact, test claims: over ${sf.papers.length} abstracts`, sc.body);
+  scifactSummaryTopics = await topicOutcomes(
+    scifact,
+    sf.claims.filter((c) => c.split === 'test').map((c) => ({ id: c.id, topic: c.text, relevant: c.relevant })),
+  );
 
   const crossPqa = await refusalReport('cross-corpus: PubMedQA test', bundled, pqa.items.filter((i) => i.split === 'test').map((i) => i.question), calibration);
   const crossSf = await refusalReport('cross-corpus: SciFact test', bundled, sf.claims.filter((c) => c.split === 'test').map((c) => c.text), calibration);
@@ -233,6 +265,8 @@ async function evalDatasets(bundled: EvalCorpus, loaded: LoadedEmbeddings) {
   };
   return calibration;
 }
+
+let scifactSummaryTopics: TopicOutcome[] | undefined;
 
 // ------------------------------------------------------------------ BEIR retrieval
 
@@ -371,6 +405,7 @@ if (!flags['beir-only']) {
   else console.log(`(${SHARED_DATASETS} not found or --no-datasets: PubMedQA, SciFact and the written sets skipped)`);
   await evalBundled(bundled, calibration, loaded);
   await evalWhyExamples(bundled, calibration);
+  await evalSummaries(bundled, scifactSummaryTopics);
 }
 if (flags.beir) await evalBeir(flags.beir, loaded);
 const header = `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}. Command: npm run eval${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;

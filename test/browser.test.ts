@@ -128,13 +128,32 @@ describe.skipIf(!hasChromium)('the chat page', () => {
     expect(await page.evaluate(() => (window as unknown as { __xss?: string }).__xss)).toBeUndefined();
   });
 
-  it('summarises a topic into themed, cited sentences', async () => {
+  it('summarises a topic into themes named by content, each saying how many papers report it and whether they agree, citations in order', async () => {
     const before = await page.locator('.message.assistant').count();
-    await page.getByTestId('question-input').fill('stigma');
+    await page.getByTestId('question-input').fill('peer support and stigma');
     await page.getByTestId('summarize').click();
-    await page.waitForFunction((n) => document.querySelectorAll('.message.assistant [data-testid=citation]').length > 0 && document.querySelectorAll('.message.assistant').length > n, before);
-    expect(await page.getByTestId('answer').locator('h4').allTextContents()).toContain('Findings');
-    expect(await page.getByTestId('answer').getByTestId('citation').count()).toBeGreaterThan(1);
+    await page.waitForFunction((n) => document.querySelectorAll('.message.assistant').length > n && document.querySelector('.message.assistant:last-child [data-testid=citation]'), before);
+    const answer = page.getByTestId('answer');
+    const themes = await answer.locator('h4').allTextContents();
+    expect(themes.length).toBeGreaterThan(1);
+    expect(themes).not.toContain('Findings');
+    expect(await answer.getByTestId('agreement').count()).toBe(themes.length);
+    expect(await answer.getByTestId('agreement').first().textContent()).toMatch(/^Reported by \d+ papers?/);
+    const chips = (await answer.getByTestId('citation').allTextContents()).map(Number);
+    expect([...new Set(chips)]).toEqual([...new Set(chips)].sort((a, b) => a - b));
+    expect(chips[0]).toBe(1);
+  });
+
+  it('summarises the papers an answer cited: each one named with its main finding', async () => {
+    await askQuestion('How do peer support specialist roles change as positions mature?');
+    const cited = await page.locator('#sources-list .source-link').count();
+    const before = await page.locator('.message.assistant').count();
+    await page.getByTestId('summarize').click();
+    await page.waitForFunction((n) => document.querySelectorAll('.message.assistant').length > n && document.querySelector('.message.assistant:last-child [data-testid=citation]'), before);
+    const text = (await page.getByTestId('answer').textContent()) ?? '';
+    expect(await page.getByTestId('answer').locator('h4').first().textContent()).toBe('Main findings');
+    expect(text).toMatch(/Poremski, Kuek, Qi et al\. \(n\.d\.\):/);
+    expect(await page.getByTestId('answer').getByTestId('citation').count()).toBeGreaterThanOrEqual(cited);
   });
 
   it('exports the answer as Markdown with a reference list', async () => {

@@ -186,6 +186,24 @@ describe('LLM mode against an OpenAI-compatible server', () => {
     expect(summary.segments.length).toBeGreaterThan(0);
   });
 
+  it('writes a summary from the grouped evidence it is given, and drops a sentence no source supports', async () => {
+    stub.behaviour = {
+      kind: 'reply',
+      text: (req) => {
+        const n = sourceNumber(req, 'self-stigma was reduced');
+        return `## Peer relationships\nSelf-stigma was reduced for many through supportive peer relationships [${n}]. Peer support cures schizophrenia within a week in every patient [${n}].`;
+      },
+    };
+    const summary = await (await server.post('/api/summarize', { topic: 'peer support and stigma' })).json();
+    const prompt = stub.requests.at(-1)!.messages.at(-1)!.content;
+    expect(prompt).toMatch(/<evidence>\n[\s\S]*<theme n="1" name="[^"]+" papers="[^"]+">\n\[\d+\] /);
+    expect(summary.mode).toBe('llm');
+    expect(summary.summary).toMatch(/^## Peer relationships\nSelf-stigma was reduced/);
+    expect(summary.summary).not.toMatch(/schizophrenia/);
+    expect(summary.notice).toMatch(/1 sentence of the model's summary had no supporting source and was left out/);
+    expect(summary.citations.every((c: { supported: boolean }) => c.supported)).toBe(true);
+  });
+
   it('reports the answerer mode on /api/health', async () => {
     expect(await (await fetch(`${server.url}/api/health`)).json()).toMatchObject({ answerer: 'llm', llmModel: 'stub-model' });
   });

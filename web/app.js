@@ -144,19 +144,31 @@ function addMessage(role, text) {
 }
 
 /** Renders an answer from its segments: each segment's text, then a chip per citation; "## " segments as headings. */
-function renderSegments(container, segments, citations) {
+function renderSegments(container, segments, citations, themes = []) {
   container.replaceChildren();
   const byN = new Map(citations.map((c) => [c.n, c]));
-  for (const segment of segments) {
+  let theme = null;
+  for (const [i, segment] of segments.entries()) {
     const heading = /^## (.*)$/.exec(segment.text);
     if (heading) {
       const h = document.createElement('h4');
       h.className = 'theme';
       h.textContent = heading[1];
       container.append(h);
+      theme = themes.find((t) => heading[1] === t.theme || heading[1] === `Shared: ${t.theme}`) ?? null;
       continue;
     }
-    if (container.lastChild && container.lastChild.nodeName !== 'H4') container.append(document.createTextNode(' '));
+    // A summary theme's first line says how many papers report it and whether they agree.
+    if (theme && segment.citations.length === 0 && /^## /.test(segments[i - 1]?.text ?? '')) {
+      const note = document.createElement('p');
+      note.className = `agreement ${theme.agreement}`;
+      note.dataset.testid = 'agreement';
+      note.dataset.agreement = theme.agreement;
+      note.textContent = segment.text;
+      container.append(note);
+      continue;
+    }
+    if (container.lastChild && container.lastChild.nodeName !== 'H4' && container.lastChild.nodeName !== 'P') container.append(document.createTextNode(' '));
     container.append(document.createTextNode(segment.text));
     for (const n of [...new Set(segment.citations.map((c) => c.n))]) container.append(' ', citationChip(n, byN.get(n)));
   }
@@ -185,7 +197,7 @@ function citationChip(n, c) {
 
 function showResult(li, result) {
   const body = li.querySelector('.body');
-  renderSegments(body, result.segments ?? [{ text: result.answer, citations: [] }], result.citations);
+  renderSegments(body, result.segments ?? [{ text: result.answer, citations: [] }], result.citations, result.themes);
   for (const old of document.querySelectorAll('[data-testid=answer]')) old.removeAttribute('data-testid');
   body.dataset.testid = 'answer';
   li.classList.toggle('refusal', !result.answerable);

@@ -7,7 +7,7 @@ import type { Corpus } from '../store/corpus.js';
 import type { SearchFilters } from '../store/filters.js';
 import { decideAnswerability, type AnswerabilityDecision } from './answerability.js';
 import { calibrationFor, type Calibration } from './calibration.js';
-import { checkCitations, citeQuotes, sourceCitations, type CitedAnswer, type Citation, type Source } from './cite.js';
+import { checkCitations, citeQuotes, collectCitations, sourceCitations, type CitedAnswer, type Citation, type Source } from './cite.js';
 import { classifyFollowUp, type Turn } from './follow-up.js';
 import { LlmClient, type ChatTurn } from './llm-client.js';
 import { paperEvidence } from './paper-evidence.js';
@@ -17,7 +17,7 @@ import { refusalText } from './refusal.js';
 import { detectCrisis } from './safety.js';
 import { renderAnswer, type AnswerSegment } from './segments.js';
 import { selectEvidence } from './select-evidence.js';
-import { summarizePapers, type SummaryTheme } from './summarize.js';
+import { summarizeChosen, summarizeTopic, type PaperFinding, type SummaryDraft, type SummaryTheme } from './summarize.js';
 
 export type AnswerMode = 'extractive' | 'llm';
 
@@ -73,16 +73,25 @@ export interface SummarizeRequest {
 
 export interface SummarizeResult {
   summary: string;
-  /** The summary as data: "## Theme" headings and cited sentences. */
+  /** The summary as data: "## Theme" headings, agreement notes and cited sentences. */
   segments: AnswerSegment[];
+  /** Themes by what the papers report, with which papers report each and whether they agree. */
   themes: SummaryTheme[];
+  /** For chosen papers: each one's main finding, or why it has none, in the order asked. */
+  findings?: PaperFinding[];
   citations: Citation[];
   mode: AnswerMode;
+  /** Set when fewer than two papers address the topic and the reply is an answer instead. */
+  fallback?: 'answer';
+  /** With that fallback, when nothing answers: the closest papers, not cited. */
+  closest?: PaperRef[];
   notice?: string;
   timings: { retrieveMs: number; answerMs: number };
 }
 
 const NOT_ANSWERABLE = 'NOT_ANSWERABLE';
+/** The share of a topic's words (idf-weighted) a paper must mention to be summarised. Chosen on the dev topics (README, Quality). */
+export const SUMMARY_COVERAGE = 0.6;
 
 export interface AnswerServiceOptions {
   config: Config;
@@ -266,42 +275,101 @@ export class AnswerService {
   }
 
   /**
-   * A structured, cited summary of a topic or of given papers.
+   * A cited summary. Of a topic: only from papers that pass the same gate as answers, grouped into
+   * themes by what they report, with whether the papers agree; with fewer than two such papers, an
+   * answer instead. Of chosen papers: each one's main finding, then what they share.
    * @example await service.summarize({ topic: 'peer support and stigma' })
    */
   async summarize(request: SummarizeRequest): Promise<SummarizeResult> {
     const mode: AnswerMode = request.mode ?? this.defaultMode;
     const t0 = performance.now();
-    let papers: Array<{ paper: RetrievedPaper['paper']; score: number }>;
+    const topic = request.topic ? this.analyse(request.topic) : null;
+    let draft: SummaryDraft;
+    let retrieveMs = 0;
     if (request.paperIds?.length) {
-      papers = request.paperIds.map((id) => this.corpus.paper(id)).filter((p) => p !== undefined).map((paper) => ({ paper, score: 1 }));
+      const papers = [...new Set(request.paperIds)].map((id) => this.corpus.paper(id) ?? { id, missing: true as const });
+      draft = summarizeChosen(papers, topic, this.corpus.termStats);
     } else {
-      papers = await this.retriever.retrieve(request.topic ?? '', { k: request.k ?? 8, filters: request.filters });
+      const retrieved = await this.retriever.retrieve(request.topic!, { k: request.k ?? 8, filters: request.filters, passagesPerPaper: 3 });
+      retrieveMs = performance.now() - t0;
+      const decision = this.decide(topic!, retrieved);
+      const threshold = this.calibration.answerability.threshold;
+      // A summary is stricter than an answer: a paper must also cover most of the topic, since
+      // it contributes sentences the reader did not ask about one by one.
+      const onTopic = decision.judged.filter((j) => j.probability >= threshold && j.lacking.length === 0 && !j.evidence.titleOnly && j.evidence.coverage >= SUMMARY_COVERAGE);
+      if (onTopic.length < 2) return this.answerInstead(request, decision, retrieved, t0);
+      draft = summarizeTopic(topic!, onTopic, this.corpus.termStats);
     }
-    const retrieveMs = performance.now() - t0;
     const t1 = performance.now();
-    const draft = summarizePapers(request.topic ? this.analyse(request.topic) : null, papers);
-    let result: Omit<SummarizeResult, 'timings'> = { summary: draft.summary, segments: draft.segments, themes: draft.themes, citations: draft.citations, mode: 'extractive' };
+    let result: Omit<SummarizeResult, 'timings'> = { summary: draft.summary, segments: draft.segments, themes: draft.themes, ...(draft.findings ? { findings: draft.findings } : {}), citations: draft.citations, mode: 'extractive' };
     if (mode === 'llm' && this.llm && draft.sources.length) {
       try {
         const text = await this.llm.complete([
           { role: 'system', content: this.prompts.system },
-          { role: 'user', content: fillTemplate(this.prompts.summary, { topic: asData(request.topic ?? 'the selected papers'), sources: formatSources(draft.sources) }) },
+          { role: 'user', content: fillTemplate(this.prompts.summary, { topic: asData(request.topic ?? 'the selected papers'), evidence: formatEvidence(draft), sources: formatSources(draft.sources) }) },
         ]);
         const checked = checkCitations(text, draft.sources, this.corpus.termStats, this.calibration);
-        if (checked.citations.length) {
-          result = { summary: renderAnswer(checked.segments), segments: checked.segments, themes: [], citations: checked.citations, mode: 'llm', notice: checked.notices.join(' ') || undefined };
+        // A sentence the checker cannot support is dropped, not shown with a warning.
+        const kept = checked.segments.filter((seg) => seg.text.startsWith('## ') || (seg.citations.length > 0 && seg.citations.every((c) => c.supported)));
+        const dropped = checked.segments.filter((seg) => !seg.text.startsWith('## ')).length - kept.filter((seg) => !seg.text.startsWith('## ')).length;
+        if (kept.some((seg) => seg.citations.length)) {
+          const citations = collectCitations(kept, draft.sources, () => 1);
+          result = { ...result, summary: renderAnswer(kept), segments: kept, citations, mode: 'llm', notice: dropped ? `${dropped} sentence${dropped === 1 ? '' : 's'} of the model's summary had no supporting source and ${dropped === 1 ? 'was' : 'were'} left out.` : undefined };
+        } else {
+          result.notice = 'The language model wrote no sentence its sources support; showing the extractive summary instead.';
         }
       } catch (error) {
         result.notice = `The language model failed (${(error as Error).message.split('\n')[0]}); showing the extractive summary instead.`;
       }
     }
     if (!draft.sources.length) {
-      result.summary = 'None of the selected papers has an abstract to summarise.';
-      result.segments = [{ text: result.summary, citations: [] }];
+      const text = 'None of the selected papers has an abstract to summarise.';
+      result = { ...result, summary: text, segments: [{ text, citations: [] }] };
     }
     return { ...result, timings: { retrieveMs: round(retrieveMs), answerMs: round(performance.now() - t1) } };
   }
+
+  /**
+   * Fewer than two papers address the topic: say so plainly, and answer the topic as a question
+   * instead, through the answer gate, from papers with an abstract (a summary quotes findings, which
+   * a title is not); with no answer, list the closest papers, uncited.
+   */
+  private async answerInstead(request: SummarizeRequest, decision: AnswerabilityDecision, retrieved: RetrievedPaper[], t0: number): Promise<SummarizeResult> {
+    const withAbstract = retrieved.filter((r) => r.paper.abstract).map((r) => r.paper.id);
+    const allowed = request.filters?.paperIds ? withAbstract.filter((id) => request.filters!.paperIds!.includes(id)) : withAbstract;
+    const answer = allowed.length ? await this.ask({ question: request.topic!, k: request.k, filters: { ...request.filters, paperIds: allowed }, mode: request.mode }) : null;
+    const answered = answer?.answerable ? answer : null;
+    const papers = new Set(answered?.citations.map((c) => c.paperId));
+    const lead =
+      papers.size === 1
+        ? 'Only one of the indexed papers addresses this topic, so here is what it says rather than a summary.'
+        : answered
+          ? 'Fewer than two of the indexed papers address this topic as a whole, so here is an answer rather than a summary.'
+          : 'Fewer than two of the indexed papers address this topic, so there is nothing to summarise.';
+    const segments = [{ text: lead, citations: [] }, ...(answered?.segments ?? [])];
+    const closest = (decision.judged.length ? decision.judged.map((j) => ({ paper: j.evidence.paper, score: j.evidence.retrieval })) : retrieved).slice(0, 3).map(paperRef);
+    return {
+      summary: renderAnswer(segments),
+      segments,
+      themes: [],
+      citations: answered?.citations ?? [],
+      mode: answer?.mode ?? 'extractive',
+      fallback: 'answer',
+      ...(answered ? {} : { closest }),
+      ...(answer?.notice ? { notice: answer.notice } : {}),
+      timings: { retrieveMs: round(performance.now() - t0), answerMs: 0 },
+    };
+  }
+}
+
+/** The grouped evidence an LLM writes a summary from: themes, each with its agreement and its quoted sentences. */
+function formatEvidence(draft: SummaryDraft): string {
+  const themes = draft.themes.map((t, i) => {
+    const how = t.agreement === 'single' ? 'one paper' : t.agreement === 'agree' ? `${t.papers.length} papers, agreeing` : `${t.papers.length} papers, mixed`;
+    return [`<theme n="${i + 1}" name="${asData(t.theme)}" papers="${how}">`, ...t.sentences.map((s) => `[${s.n}] ${asData(s.text)}`), '</theme>'].join('\n');
+  });
+  const findings = (draft.findings ?? []).map((f) => (f.sentence ? `<finding>[${f.sentence.n}] ${asData(f.sentence.text)}</finding>` : `<finding>${asData(f.label)}: ${f.missing}</finding>`));
+  return [...findings, ...themes].join('\n');
 }
 
 export function paperRef(r: { paper: RetrievedPaper['paper']; score: number }): PaperRef {

@@ -1,61 +1,243 @@
-// Cited multi-paper summaries without an LLM: every sentence of the chosen abstracts is sorted into
-// a theme (aims, methods, findings, implications) by its section label or, failing that, its cue
-// words (sentence-role.ts); each theme keeps the sentences most relevant to the topic, one per
-// paper, each cited.
-import type { Paper } from '../types.js';
-import type { ThemeName } from './sentence-role.js';
+// Cited summaries without an LLM, read top-down: choose the sentences (a topic's: only from papers
+// that pass the answer gate, and only sentences about the topic; chosen papers': each one's main
+// finding) → group them into themes by what they say (themes.ts) → within a theme, strongest
+// evidence first (design, then sample size, then year) → say whether the papers agree
+// (agreement.ts) → number citations by first appearance.
+import type { TermStats } from '../store/lexical-index.js';
+import type { Paper, StudyDesign } from '../types.js';
+import { findingDirection, readFinding, themeAgreement, type Agreement, type Direction } from './agreement.js';
+import type { JudgedPaper } from './answerability.js';
 import { collectCitations, type Citation, type Source } from './cite.js';
 import { mustCover } from './paper-evidence.js';
-import { paperText } from './paper-text.js';
+import { paperText, type PaperSentence } from './paper-text.js';
 import type { AnalysedQuestion } from './question.js';
 import { renderAnswer, type AnswerSegment } from './segments.js';
+import { clusterThemes, REPORTING, THEME_SIMILARITY, themeName, type ThemeItem } from './themes.js';
 
-const THEMES: ThemeName[] = ['Findings', 'Implications', 'Methods and samples', 'Aims and context'];
+/** Sentences a paper may give a topic summary, and a chosen paper the shared themes. */
+const PER_PAPER = 2;
+const SHARED_PER_PAPER = 2;
+/** A topic sentence must name the topic itself or, with its neighbours, cover half of it. */
+const MIN_CONTEXT = 0.5;
+
+export interface SummarySentence {
+  text: string;
+  n: number;
+  paperId: string;
+  start: number;
+  end: number;
+  /** What the finding says happened: a change up or down, none, or not stated. */
+  direction: Direction | null;
+}
 
 export interface SummaryTheme {
-  theme: ThemeName;
-  sentences: Array<{ text: string; n: number; paperId: string; start: number; end: number }>;
+  /** Named from the theme's own distinctive words. */
+  theme: string;
+  terms: string[];
+  /** The papers that report it, in the order shown. */
+  papers: string[];
+  agreement: Agreement;
+  /** Papers whose finding on the theme goes the other way. */
+  contrasting: string[];
+  sentences: SummarySentence[];
+}
+
+export interface PaperFinding {
+  paperId: string;
+  label: string;
+  /** The paper's main finding, cited; absent when it has no abstract. */
+  sentence?: SummarySentence;
+  missing?: 'no abstract to summarise' | 'not in the index';
 }
 
 export interface SummaryDraft {
   summary: string;
   segments: AnswerSegment[];
   themes: SummaryTheme[];
+  /** For a summary of chosen papers: each paper's main finding, in the order asked. */
+  findings?: PaperFinding[];
   sources: Source[];
   citations: Citation[];
 }
 
+interface Picked {
+  paper: Paper;
+  sentence: PaperSentence;
+  score: number;
+}
+
+const DESIGN_STRENGTH: Partial<Record<StudyDesign, number>> = {
+  'meta-analysis': 0,
+  'systematic review': 1,
+  'randomised controlled trial': 2,
+  cohort: 3,
+  longitudinal: 3,
+  'cross-sectional survey': 4,
+  survey: 4,
+  'mixed methods': 5,
+  qualitative: 6,
+  'scoping review': 6,
+  review: 7,
+  'case study': 8,
+};
+
+function sampleOf(p: Paper): number {
+  const m = p.sampleSize?.replace(/,/g, '').match(/\d+/);
+  return m ? Number(m[0]) : 0;
+}
+
+/** Strongest evidence first: design, then sample size, then the newer paper. */
+function strength(a: Paper, b: Paper): number {
+  const d = (p: Paper) => (p.design ? (DESIGN_STRENGTH[p.design] ?? 9) : 9);
+  return d(a) - d(b) || sampleOf(b) - sampleOf(a) || (b.year ?? 0) - (a.year ?? 0);
+}
+
+/** Results before conclusions; a sentence that reports a result outright before one that hedges. */
+const RESULT_CUE = /\b(found|showed|shown|reported|revealed|indicated?|identified|emerged|appears? to|appeared to|no (?:significant )?(?:change|difference)|improv|reduc|increas|decreas|associated|remained|preferr?)\w*/i;
+
+/** The sentences of the papers that passed the gate that are about the topic. */
+export function topicSentences(topic: AnalysedQuestion, onTopic: JudgedPaper[]): Picked[] {
+  const out: Picked[] = [];
+  for (const j of onTopic) {
+    const candidates = j.evidence.sentences
+      .filter((s) => s.eligible && s.sentence.field === 'abstract' && (s.sentence.role === 'Findings' || s.sentence.role === 'Implications'))
+      .filter((s) => s.coverage > 0 && (s.context >= MIN_CONTEXT || s.coverage >= MIN_CONTEXT || mustCover(topic).length === 1))
+      .map((s) => ({ paper: j.evidence.paper, sentence: s.sentence, score: s.context + s.coverage + 0.5 * s.passage + (s.sentence.role === 'Findings' ? 0.1 : 0) }))
+      .sort((a, b) => b.score - a.score || a.sentence.index - b.sentence.index);
+    out.push(...candidates.slice(0, PER_PAPER));
+  }
+  return out;
+}
+
+/** A chosen paper's findings, best first: results before implications, outright results first, then later sentences. */
+function findingSentences(paper: Paper, topic: AnalysedQuestion | null): Picked[] {
+  // Every word of a named finding counts here, its frame words too ("change" in "no change in stigma").
+  const terms = topic ? topic.terms : [];
+  return paperText(paper)
+    .sentences.filter((s) => s.field === 'abstract' && !s.background && !s.question && (s.role === 'Findings' || s.role === 'Implications'))
+    .map((s) => {
+      const cover = terms.length ? terms.filter((t) => s.terms.has(t.term)).length / terms.length : 0;
+      const score = cover + (s.role === 'Findings' ? 0.3 : 0) + (RESULT_CUE.test(s.text) ? 0.3 : 0) + 0.05 * (s.index / Math.max(1, paperText(paper).sentences.length));
+      return { paper, sentence: s, score };
+    })
+    .sort((a, b) => b.score - a.score || a.sentence.index - b.sentence.index);
+}
+
+interface Grouped {
+  name: string;
+  terms: string[];
+  members: Picked[];
+  agreement: Agreement;
+  contrasting: string[];
+}
+
 /**
- * @example summarizePapers(analyseQuestion('peer support and stigma', stats), papers).themes[0].theme // 'Findings'
+ * Picked sentences grouped into themes, each ordered by strength of evidence, with its agreement.
+ * `oneTheme`: they are all about one thing already (chosen papers' findings on a named topic).
  */
-export function summarizePapers(topic: AnalysedQuestion | null, papers: Array<{ paper: Paper; score: number }>, perTheme = 4): SummaryDraft {
-  const withText = papers.filter((p) => p.paper.abstract);
-  const sources: Source[] = withText.map((p, i) => ({ n: i + 1, paper: p.paper, score: p.score }));
-  const terms = topic ? mustCover(topic) : [];
-  const total = terms.reduce((a, t) => a + t.idf, 0);
-  const pools = new Map<ThemeName, Array<SummaryTheme['sentences'][number] & { rank: number; relevance: number }>>();
-  for (const { n, paper } of sources) {
-    const { sentences } = paperText(paper);
-    sentences.forEach(({ text, start, end, terms: has, role }, i) => {
-      if (text.length < 30) return;
-      const relevance = total ? terms.reduce((a, t) => a + (has.has(t.term) ? t.idf : 0), 0) / total : 0;
-      // Later sentences of an abstract carry its results and conclusions: a slight preference.
-      const rank = relevance + 0.05 * (i / Math.max(1, sentences.length - 1)) - 0.02 * (n - 1);
-      const pool = pools.get(role) ?? [];
-      pool.push({ text, n, paperId: paper.id, start, end, rank, relevance });
-      pools.set(role, pool);
-    });
+function groupThemes(picked: Picked[], stats: TermStats, topic: AnalysedQuestion | null, minPapers = 1, oneTheme = false): Grouped[] {
+  const topicStems = new Set(topic ? mustCover(topic).map((t) => t.term) : []);
+  const items: ThemeItem[] = picked.map((p) => ({ text: p.sentence.text, terms: p.sentence.terms }));
+  const groups = oneTheme ? [picked.map((_, i) => i)] : clusterThemes(items, stats, topicStems, minPapers > 1 ? THEME_SIMILARITY.shared : THEME_SIMILARITY.topic);
+  // An outcome word names something measured, not the reporting around it ("participants").
+  const outcome = (t: string) => t.length > 2 && !/^\d/.test(t) && !REPORTING.has(t);
+  return groups
+    .map((g) => {
+      // A shared theme shows what each paper says once: its best sentence in the theme.
+      const chosen = minPapers > 1 ? g.filter((i, k) => g.findIndex((j) => picked[j].paper.id === picked[i].paper.id) === k) : g;
+      const members = chosen.map((i) => picked[i]).sort((a, b) => strength(a.paper, b.paper) || a.sentence.index - b.sentence.index);
+      const others = items.filter((_, i) => !g.includes(i));
+      // Chosen papers' findings on a named topic are about that topic: it names their theme.
+      const { name, terms } = oneTheme && topic ? { name: topic.text, terms: mustCover(topic).map((t) => t.surface) } : themeName(g.map((i) => items[i]), others, stats, topicStems);
+      const { agreement, contrasting } = themeAgreement(
+        members.map((m) => ({ paperId: m.paper.id, ...readFinding(m.sentence.text) })),
+        outcome,
+      );
+      return { name, terms, members, agreement, contrasting };
+    })
+    .filter((g) => new Set(g.members.map((m) => m.paper.id)).size >= minPapers);
+}
+
+function agreementNote(g: Grouped, label: (id: string) => string): string {
+  const papers = new Set(g.members.map((m) => m.paper.id)).size;
+  if (g.agreement === 'single') return 'Reported by 1 paper.';
+  if (g.agreement === 'agree') return `Reported by ${papers} papers, which agree.`;
+  return `Reported by ${papers} papers, mixed: ${g.contrasting.map(label).join(', ')} ${g.contrasting.length === 1 ? 'finds' : 'find'} otherwise.`;
+}
+
+/** Numbers papers by first appearance in the segments, and renders the summary. */
+function assemble(parts: Array<{ heading?: string; note?: string; picked: Picked[] }>, themes: Grouped[], findings?: Array<{ paper: Paper; picked?: Picked; missing?: PaperFinding['missing'] }>): SummaryDraft {
+  const numbers = new Map<string, number>();
+  const sources: Source[] = [];
+  const numberOf = (p: Paper) => {
+    let n = numbers.get(p.id);
+    if (n === undefined) {
+      n = numbers.size + 1;
+      numbers.set(p.id, n);
+      sources.push({ n, paper: p, score: 1 });
+    }
+    return n;
+  };
+  const segments: AnswerSegment[] = [];
+  const sentenceOf = (p: Picked): SummarySentence => ({ text: p.sentence.text, n: numberOf(p.paper), paperId: p.paper.id, start: p.sentence.start, end: p.sentence.end, direction: findingDirection(p.sentence.text) });
+  for (const part of parts) {
+    if (part.heading) segments.push({ text: `## ${part.heading}`, citations: [] });
+    if (part.note) segments.push({ text: part.note, citations: [] });
+    for (const p of part.picked) {
+      const s = sentenceOf(p);
+      segments.push({ text: s.text, citations: [{ n: s.n, paperId: s.paperId, start: s.start, end: s.end, field: 'abstract', supported: true }] });
+    }
   }
-  const themes: SummaryTheme[] = [];
-  for (const theme of THEMES) {
-    const pool = (pools.get(theme) ?? []).sort((a, b) => b.rank - a.rank);
-    const seen = new Set<string>();
-    const picked = pool.filter((s) => (seen.has(s.paperId) ? false : (seen.add(s.paperId), true))).slice(0, perTheme);
-    if (picked.length) themes.push({ theme, sentences: picked.map(({ rank: _rank, relevance: _relevance, ...rest }) => rest) });
+  const summaryThemes: SummaryTheme[] = themes.map((g) => ({
+    theme: g.name,
+    terms: g.terms,
+    papers: [...new Set(g.members.map((m) => m.paper.id))],
+    agreement: g.agreement,
+    contrasting: g.contrasting,
+    sentences: g.members.map(sentenceOf),
+  }));
+  const draft: SummaryDraft = { summary: renderAnswer(segments), segments, themes: summaryThemes, sources, citations: collectCitations(segments, sources, () => 1) };
+  if (findings) {
+    draft.findings = findings.map((f) => ({ paperId: f.paper.id, label: f.paper.label, ...(f.picked ? { sentence: sentenceOf(f.picked) } : { missing: f.missing }) }));
   }
-  const segments: AnswerSegment[] = themes.flatMap((t) => [
-    { text: `## ${t.theme}`, citations: [] },
-    ...t.sentences.map((s) => ({ text: s.text, citations: [{ n: s.n, paperId: s.paperId, start: s.start, end: s.end, field: 'abstract' as const, supported: true }] })),
-  ]);
-  return { summary: renderAnswer(segments), segments, themes, sources, citations: collectCitations(segments, sources, () => 1) };
+  return draft;
+}
+
+/**
+ * A topic's summary from the papers that passed the answer gate (at least two).
+ * @example summarizeTopic(analyseQuestion('peer support and stigma', stats), onTopic, stats).themes[0].agreement // 'mixed'
+ */
+export function summarizeTopic(topic: AnalysedQuestion, onTopic: JudgedPaper[], stats: TermStats): SummaryDraft {
+  const groups = groupThemes(topicSentences(topic, onTopic), stats, topic);
+  const label = (id: string) => onTopic.find((j) => j.evidence.paper.id === id)?.evidence.paper.label ?? id;
+  return assemble(
+    groups.map((g) => ({ heading: g.name, note: agreementNote(g, label), picked: g.members })),
+    groups,
+  );
+}
+
+/**
+ * A summary of exactly the papers asked for: each one's main finding (or why there is none), then
+ * the themes two or more of them share.
+ * @example summarizeChosen(papers, null, stats).findings.length // papers.length
+ */
+export function summarizeChosen(papers: Array<Paper | { id: string; missing: true }>, topic: AnalysedQuestion | null, stats: TermStats): SummaryDraft {
+  const findings = papers.map((p) => {
+    if ('missing' in p) return { paper: { id: p.id, label: p.id } as Paper, missing: 'not in the index' as const };
+    const best = p.abstract ? findingSentences(p, topic)[0] : undefined;
+    return best ? { paper: p, picked: best } : { paper: p, missing: 'no abstract to summarise' as const };
+  });
+  // On a named topic, what the papers share is their findings on it; without one, the themes two
+  // or more of their findings fall into.
+  const shared = topic ? findings.flatMap((f) => (f.picked ? [f.picked] : [])) : papers.flatMap((p) => ('missing' in p || !p.abstract ? [] : findingSentences(p, topic).slice(0, SHARED_PER_PAPER)));
+  const groups = groupThemes(shared, stats, topic, 2, topic !== null);
+  const label = (id: string) => findings.find((f) => f.paper.id === id)?.paper.label ?? id;
+  const parts: Array<{ heading?: string; note?: string; picked: Picked[] }> = [{ heading: 'Main findings', picked: [] }];
+  for (const f of findings) {
+    if (f.picked) parts.push({ note: `${f.paper.label}:`, picked: [f.picked] });
+    else parts.push({ note: `${f.paper.label}: ${f.missing}.`, picked: [] });
+  }
+  if (groups.length) for (const g of groups) parts.push({ heading: `Shared: ${g.name}`, note: agreementNote(g, label), picked: g.members });
+  else parts.push({ heading: 'Shared', note: 'These papers share no theme in their findings.', picked: [] });
+  return assemble(parts, groups, findings);
 }
