@@ -1,6 +1,6 @@
 // `npm run ingest -- <files…>`: builds or updates the index and prints what it found.
 import { parseArgs } from 'node:util';
-import { BUNDLED_CORPUS, loadConfig } from '../src/config.js';
+import { BUNDLED_CORPUS, loadConfig, OFFLINE_MODEL_ID } from '../src/config.js';
 import { loadEmbeddingModel, type EmbeddingModelInfo } from '../src/embeddings/load-embedding-model.js';
 import { createProgress, silentProgress } from '../src/progress.js';
 import { ingestFiles, ingestIfEmpty, type BuildReport } from './ingest-files.js';
@@ -73,8 +73,23 @@ async function main(): Promise<number> {
     console.error(`No input files.\n\n${HELP}`);
     return 2;
   }
-  const config = loadConfig({ ...process.env, ...(values['data-dir'] ? { DATA_DIR: values['data-dir'] } : {}) });
   const progress = values.quiet ? silentProgress : createProgress();
+  let config;
+  try {
+    config = loadConfig({ ...process.env, ...(values['data-dir'] ? { DATA_DIR: values['data-dir'] } : {}) });
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+  // Ctrl-C: what was embedded is in the checkpoint already (written every second at most), and the
+  // index is as it was; say so rather than vanish.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      progress.stop();
+      console.error(`\nInterrupted. The index is unchanged; the chunks embedded so far are kept in ${config.dataDir}/checkpoints, so running the same command again resumes from them.`);
+      process.exit(130);
+    });
+  }
   const loaded = await loadEmbeddingModel(config, {
     onDownload: (() => {
       let shown = '';
@@ -88,7 +103,9 @@ async function main(): Promise<number> {
     })(),
   });
   progress.stop();
-  if (!values.quiet) console.error(`Embedding model: ${loaded.info.modelId}${loaded.info.offline ? ' (offline fallback model)' : ''}, ${loaded.info.dims} dims, ${loaded.info.dtype}`);
+  const chosenOffline = loaded.info.wanted === OFFLINE_MODEL_ID;
+  if (!values.quiet) console.error(`Embedding model: ${loaded.info.modelId}${loaded.info.offline ? (chosenOffline ? ' (the offline model)' : ' (offline fallback model)') : ''}, ${loaded.info.dims} dims, ${loaded.info.dtype}`);
+  if (loaded.info.offline && config.embedding.dtype !== 'fp32') console.error(`warning: EMBEDDING_DTYPE=${config.embedding.dtype} does not apply to the offline model, which has only fp32.`);
 
   const ingest = values['if-empty'] ? ingestIfEmpty : ingestFiles;
   const report = await ingest({
@@ -109,17 +126,19 @@ async function main(): Promise<number> {
   });
 
   const exitCode = report && report.skipped > 0 ? 1 : 0;
+  if (report) {
+    if (report.reembedReason) console.error(`Re-embedded every paper: ${report.reembedReason}.`);
+    for (const w of report.warnings) console.error(`warning: ${w}`);
+    for (const f of report.files) for (const e of f.errors) console.error(`error: ${e.message}`);
+  }
   if (values.json) {
-    console.log(JSON.stringify(report ? jsonSummary(report, loaded.info, exitCode) : { ok: true, built: false, reason: 'an index exists already' }));
+    console.log(JSON.stringify(report ? jsonSummary(report, loaded.info, exitCode) : { ok: true, built: false, exitCode: 0, reason: 'an index exists already' }));
     return exitCode;
   }
   if (!report) {
     console.log('An index exists already (another process built it meanwhile); nothing to do.');
     return 0;
   }
-  if (report.reembedReason) console.error(`Re-embedded every paper: ${report.reembedReason}.`);
-  for (const w of report.warnings) console.error(`warning: ${w}`);
-  for (const f of report.files) for (const e of f.errors) console.error(`error: ${e.message}`);
   const m = report.manifest;
   console.log(
     [
@@ -141,7 +160,8 @@ function jsonSummary(report: BuildReport, model: EmbeddingModelInfo, exitCode: n
   const m = report.manifest;
   const ms = (v: number) => Math.round(v);
   return {
-    ok: true,
+    // ok: every file and record was read (exit 0); built: a new index was written either way.
+    ok: exitCode === 0,
     built: true,
     exitCode,
     ingested: report.ingested,

@@ -59,7 +59,7 @@ const envSchema = z.object({
   EMBEDDING_BATCH_SIZE: int(1, 1024).default(8), // fastest on 2 cores in npm run bench (length-sorted batches)
   // Which of a hub model's ONNX files to run (transformers.js 3's CPU dtypes): fp32 onnx/model.onnx,
   // q8 onnx/model_quantized.onnx, and so on. fp32 stays the default: see README, Performance.
-  EMBEDDING_DTYPE: z.enum(EMBEDDING_DTYPES).default('fp32'),
+  EMBEDDING_DTYPE: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(EMBEDDING_DTYPES)).default('fp32'),
   ALLOW_REMOTE_MODELS: bool.default(true),
 
   CHUNK_SENTENCES: int(1, 20).default(3),

@@ -22,6 +22,7 @@ export const silentProgress: Progress = { start() {}, update() {}, stop() {}, no
 /** Items per second over the last WINDOW_MS, and the time left at that rate. */
 export class RateWindow {
   static readonly WINDOW_MS = 20_000;
+  static readonly MIN_SPAN_MS = 2_000;
   private samples: Array<[at: number, done: number]> = [];
 
   reset(now = Date.now()): void {
@@ -40,11 +41,13 @@ export class RateWindow {
     return t1 > t0 ? ((d1 - d0) * 1000) / (t1 - t0) : 0;
   }
 
-  /** Seconds left to reach `total`, or null before there is a rate. */
+  /** Seconds left to reach `total`, or null before there is a rate worth one (2 s of samples: a first batch includes loading). */
   eta(total: number): number | null {
     const rate = this.rate();
-    const done = this.samples.at(-1)?.[1] ?? 0;
-    return rate > 0 ? Math.max(0, Math.ceil((total - done) / rate)) : null;
+    const [t0] = this.samples[0] ?? [0];
+    const [t1, done] = this.samples.at(-1) ?? [0, 0];
+    if (done >= total) return 0;
+    return rate > 0 && t1 - t0 >= RateWindow.MIN_SPAN_MS ? Math.max(0, Math.ceil((total - done) / rate)) : null;
   }
 }
 

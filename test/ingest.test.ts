@@ -144,6 +144,13 @@ describe('the ingest command', () => {
     expect(r.stdout).toMatch(/Usage: npm run ingest/);
   });
 
+  it('a bad setting is one line and exit 2; a dtype is read in any case', async () => {
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'ingest/cli.ts'), SEED], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, EMBEDDING_DTYPE: 'bogus' } });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/^Invalid configuration: EMBEDDING_DTYPE: .*"q8"/);
+    expect(testConfig(tmp.dir, { EMBEDDING_DTYPE: 'Q8' }).embedding.dtype).toBe('q8');
+  });
+
   it('ingests the bundled listing, printing the papers and a summary', () => {
     const d = tempDir();
     const r = cli([SEED], { DATA_DIR: d.dir });
@@ -235,8 +242,9 @@ describe('progress and the --json summary', () => {
       expect(r.stderr).toMatch(new RegExp(`${stage} \\(100%\\), [\\d.]+/s, ETA 0s`));
     }
     const summary = JSON.parse(r.stdout);
-    expect(summary).toMatchObject({ ok: true, built: true, exitCode: 1, ingested: 40, added: 40, skipped: 1, embedding: { offline: true, dtype: 'fp32', dims: 256 } });
+    expect(summary).toMatchObject({ ok: false, built: true, exitCode: 1, ingested: 40, added: 40, skipped: 1, embedding: { offline: true, dtype: 'fp32', dims: 256 } });
     expect(summary.files[0].errors).toEqual([{ message: expect.stringMatching(/papers\.jsonl:41: /), line: 41 }]);
+    expect(r.stderr).toMatch(/error: .*papers\.jsonl:41: /); // said on stderr too, for a person watching
     expect(summary.chunks.embedded).toBe(summary.index.chunks);
     expect(Object.keys(summary.timings)).toEqual(['parseMs', 'mergeMs', 'chunkMs', 'embedMs', 'indexMs', 'writeMs']);
     d.cleanup();
@@ -251,6 +259,30 @@ describe('progress and the --json summary', () => {
     expect(w.eta(1_200)).toBe(30);
     expect(formatSeconds(3_725)).toBe('1h02m');
   });
+});
+
+describe('Ctrl-C', () => {
+  it('an interrupted ingest says how to resume, exits 130 and leaves no lock; the rerun resumes', async () => {
+    const d = tempDir();
+    const file = path.join(d.dir, 'papers.jsonl');
+    writeFileSync(file, syntheticAbstracts(500, 8).map((p) => JSON.stringify(p)).join('\n'));
+    const env = { ...process.env, EMBEDDING_MODEL: 'offline', DATA_DIR: d.dir, EMBEDDING_BATCH_SIZE: '4' };
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'ingest/cli.ts'), '--no-papers', file], { cwd: ROOT, env });
+    let err = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        err += chunk.toString();
+        if (!child.killed && /embedding: [1-9]\d*\/\d+ chunks \([3-9]\d%\)/.test(err)) child.kill('SIGINT');
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(code).toBe(130);
+    expect(err).toMatch(/Interrupted\. The index is unchanged; the chunks embedded so far are kept in .*checkpoints, so running the same command again resumes from them\./);
+    expect(existsSync(path.join(d.dir, 'index', 'LOCK'))).toBe(false);
+    const rerun = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'ingest/cli.ts'), '--no-papers', file], { cwd: ROOT, env, encoding: 'utf8' });
+    expect(rerun.stdout).toMatch(/Resumed: [1-9]\d* of \d+ chunks already embedded/);
+    d.cleanup();
+  }, 120_000);
 });
 
 describe('atomic writes', () => {

@@ -71,7 +71,7 @@ function fallbackWarning(config: Config, reason: string): string {
     'Using the built-in OFFLINE embedding model instead. It is deterministic and needs no',
     'download, but it knows no meaning: retrieval is now close to keyword matching.',
     'To use the real model, do one of:',
-    `  - run once with internet access: npm run fetch-model   (cached under ${modelPaths(config).cacheDir})`,
+    `  - run once with internet access: ${config.embedding.dtype === 'fp32' ? '' : `EMBEDDING_DTYPE=${config.embedding.dtype} `}npm run fetch-model   (cached under ${modelPaths(config).cacheDir})`,
     `  - copy the model folder to ${path.join(localDir, wanted)}/ (config.json, tokenizer.json, onnx/${DTYPE_FILES[config.embedding.dtype]})`,
     '  - point EMBEDDING_MODEL_PATH at a folder that holds <model id>/ like that',
     'To choose the offline model on purpose (and silence this): EMBEDDING_MODEL=offline',

@@ -3,6 +3,7 @@
 // side's papers (or delete the other's half-written folder). The lock is a file created with
 // O_EXCL holding the holder's pid and host; a lock whose process is gone (same host) is stale and
 // taken over. A second ingest waits, saying so, unless told not to.
+import { rmSync } from 'node:fs';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,11 +68,14 @@ export async function withIndexLock<T>(dataDir: string, fn: () => Promise<T>, op
     told = true;
     await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
   }
-  const release = () => rm(file, { force: true });
-  // A Ctrl-C or kill mid-build must not leave a lock behind for a live pid to be mistaken for.
+  // A Ctrl-C (the ingest command exits on it) must not leave a lock behind for a live pid to be
+  // mistaken for; a SIGKILL can, and the next writer takes over a lock whose process is gone.
+  const onExit = () => rmSync(file, { force: true });
+  process.once('exit', onExit);
   try {
     return await fn();
   } finally {
-    await release();
+    process.off('exit', onExit);
+    await rm(file, { force: true });
   }
 }
