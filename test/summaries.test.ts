@@ -81,11 +81,33 @@ describe('POST /api/summarize', () => {
     expect(order[0]).toBe(1);
   });
 
-  it('a topic no paper covers is said plainly, with the closest papers and nothing cited', async () => {
+  it('a topic no paper covers is said plainly, naming the words no abstract mentions, with the closest papers and nothing cited', async () => {
     const s = await post({ topic: 'peer support for military veterans with PTSD' });
     expect(s).toMatchObject({ fallback: 'answer', themes: [], citations: [] });
     expect(s.summary).toMatch(/Fewer than two of the indexed papers address this topic/);
+    expect(s.summary).toMatch(/None of the indexed abstracts mention “(veterans|PTSD)”/);
+    expect(s.missing.length).toBeGreaterThan(0);
     expect(s.closest.length).toBeGreaterThan(0);
+  });
+
+  it('says "agree" only when two papers report the same direction; otherwise only that none contradicts another', async () => {
+    const s = await post({ topic: 'does peer support actually help people' });
+    const notes = s.segments.filter((seg: { text: string }) => /^Reported by \d+ papers/.test(seg.text)).map((seg: { text: string }) => seg.text);
+    expect(notes.length).toBeGreaterThan(0);
+    for (const note of notes) expect(note).toMatch(/papers(, which agree: \d+ of them report .+|; none contradicts another|, mixed: .+ finds? otherwise)\.$/);
+  });
+
+  it('chosen papers and a topic neither mentions: no shared theme is made up', async () => {
+    const s = await post({ paperIds: [paperId('Chung'), paperId('Parkinson')], topic: 'veterans' });
+    expect(s.themes).toEqual([]);
+    expect(s.summary).toMatch(/Fewer than two of these papers report a finding on “veterans”/);
+  });
+
+  it('rejects an empty paper id, and says when an LLM summary was asked for with no LLM configured', async () => {
+    expect((await server.post('/api/summarize', { paperIds: [''] })).status).toBe(400);
+    const s = await post({ topic: 'peer support and stigma', mode: 'llm' });
+    expect(s).toMatchObject({ mode: 'extractive', notice: expect.stringMatching(/No language model is configured/) });
+    expect((await post({ paperIds: ['nope-1', 'nope-2'] })).summary).toMatch(/None of the selected papers is in the index/);
   });
 
   it('five chosen papers: each is named with its main finding, or listed as having no abstract', async () => {

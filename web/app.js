@@ -139,6 +139,8 @@ function addMessage(role, text) {
   body.textContent = text;
   li.append(body);
   $('#log').append(li);
+  // The question box is sticky at the bottom: keep a message clear of it when scrolling to it.
+  li.style.scrollMarginBottom = `${($('.ask')?.offsetHeight ?? 0) + 16}px`;
   li.scrollIntoView({ block: 'end' });
   return li;
 }
@@ -210,6 +212,9 @@ function showResult(li, result) {
   if (result.safety === 'crisis') li.classList.add('crisis');
   state.latest = result;
   showSources(result);
+  // A reply is read from its start, clear of the question box.
+  li.style.scrollMarginTop = '0.5rem';
+  li.scrollIntoView({ block: li.offsetHeight > window.innerHeight - (($('.ask')?.offsetHeight ?? 0) + 32) ? 'start' : 'end' });
   for (const id of ['export-markdown', 'export-bibtex', 'export-ris']) $(`#${id}`).disabled = !(result.citations?.length > 0);
 }
 

@@ -83,8 +83,9 @@ export interface SummarizeResult {
   mode: AnswerMode;
   /** Set when fewer than two papers address the topic and the reply is an answer instead. */
   fallback?: 'answer';
-  /** With that fallback, when nothing answers: the closest papers, not cited. */
+  /** With that fallback, when nothing answers: the closest papers, not cited, and the topic's words no abstract mentions. */
   closest?: PaperRef[];
+  missing?: string[];
   notice?: string;
   timings: { retrieveMs: number; answerMs: number };
 }
@@ -299,6 +300,8 @@ export class AnswerService {
       const onTopic = decision.judged.filter((j) => j.probability >= threshold && j.lacking.length === 0 && !j.evidence.titleOnly && j.evidence.coverage >= SUMMARY_COVERAGE);
       if (onTopic.length < 2) return this.answerInstead(request, decision, retrieved, t0);
       draft = summarizeTopic(topic!, onTopic, this.corpus.termStats);
+      // Two papers passed, but one said nothing on the topic: that is not a summary of two.
+      if (draft.sources.length < 2) return this.answerInstead(request, decision, retrieved, t0);
     }
     const t1 = performance.now();
     let result: Omit<SummarizeResult, 'timings'> = { summary: draft.summary, segments: draft.segments, themes: draft.themes, ...(draft.findings ? { findings: draft.findings } : {}), citations: draft.citations, mode: 'extractive' };
@@ -322,8 +325,10 @@ export class AnswerService {
         result.notice = `The language model failed (${(error as Error).message.split('\n')[0]}); showing the extractive summary instead.`;
       }
     }
+    if (mode === 'llm' && !this.llm) result.notice = 'No language model is configured (set LLM_BASE_URL and LLM_MODEL); showing the extractive summary.';
     if (!draft.sources.length) {
-      const text = 'None of the selected papers has an abstract to summarise.';
+      const inIndex = (draft.findings ?? []).some((f) => f.missing !== 'not in the index');
+      const text = inIndex ? 'None of the selected papers has an abstract to summarise.' : 'None of the selected papers is in the index.';
       result = { ...result, summary: text, segments: [{ text, citations: [] }] };
     }
     return { ...result, timings: { retrieveMs: round(retrieveMs), answerMs: round(performance.now() - t1) } };
@@ -346,7 +351,8 @@ export class AnswerService {
         : answered
           ? 'Fewer than two of the indexed papers address this topic as a whole, so here is an answer rather than a summary.'
           : 'Fewer than two of the indexed papers address this topic, so there is nothing to summarise.';
-    const segments = [{ text: lead, citations: [] }, ...(answered?.segments ?? [])];
+    // With no answer either, the answer's refusal says why (the words no abstract mentions).
+    const segments = [{ text: lead, citations: [] }, ...(answered?.segments ?? (answer ? [{ text: answer.answer, citations: [] }] : []))];
     const closest = (decision.judged.length ? decision.judged.map((j) => ({ paper: j.evidence.paper, score: j.evidence.retrieval })) : retrieved).slice(0, 3).map(paperRef);
     return {
       summary: renderAnswer(segments),
@@ -355,7 +361,8 @@ export class AnswerService {
       citations: answered?.citations ?? [],
       mode: answer?.mode ?? 'extractive',
       fallback: 'answer',
-      ...(answered ? {} : { closest }),
+      ...(answered ? {} : { closest: answer?.closest ?? closest }),
+      ...(answer?.missing ? { missing: answer.missing } : {}),
       ...(answer?.notice ? { notice: answer.notice } : {}),
       timings: { retrieveMs: round(performance.now() - t0), answerMs: 0 },
     };

@@ -106,7 +106,9 @@ export function topicSentences(topic: AnalysedQuestion, onTopic: JudgedPaper[]):
       .sort((a, b) => b.score - a.score || a.sentence.index - b.sentence.index);
     out.push(...candidates.slice(0, PER_PAPER));
   }
-  return out;
+  // The same sentence in two records (a duplicate under another id) is said once.
+  const seen = new Set<string>();
+  return out.filter((p) => (seen.has(p.sentence.text) ? false : (seen.add(p.sentence.text), true)));
 }
 
 /** A chosen paper's findings, best first: results before implications, outright results first, then later sentences. */
@@ -161,8 +163,18 @@ function groupThemes(picked: Picked[], stats: TermStats, topic: AnalysedQuestion
 function agreementNote(g: Grouped, label: (id: string) => string): string {
   const papers = new Set(g.members.map((m) => m.paper.id)).size;
   if (g.agreement === 'single') return 'Reported by 1 paper.';
-  if (g.agreement === 'agree') return `Reported by ${papers} papers, which agree.`;
-  return `Reported by ${papers} papers, mixed: ${g.contrasting.map(label).join(', ')} ${g.contrasting.length === 1 ? 'finds' : 'find'} otherwise.`;
+  if (g.agreement === 'mixed') return `Reported by ${papers} papers, mixed: ${g.contrasting.map(label).join(', ')} ${g.contrasting.length === 1 ? 'finds' : 'find'} otherwise.`;
+  // "Agree" is said in so many words only when two papers report the same direction; otherwise
+  // all the rule can say is that none contradicts another.
+  const directions = new Map<string, Direction>();
+  for (const m of g.members) {
+    const d = findingDirection(m.sentence.text);
+    if (d && !directions.has(m.paper.id)) directions.set(m.paper.id, d);
+  }
+  const counts = [...directions.values()].reduce((acc, d) => acc.set(d, (acc.get(d) ?? 0) + 1), new Map<Direction, number>());
+  const shared = [...counts.entries()].find(([, n]) => n >= 2);
+  const how = shared ? { none: 'no change', down: 'a decrease', up: 'an increase or a benefit' }[shared[0]] : null;
+  return how ? `Reported by ${papers} papers, which agree: ${shared![1]} of them report ${how}.` : `Reported by ${papers} papers; none contradicts another.`;
 }
 
 /** Numbers papers by first appearance in the segments, and renders the summary. */
@@ -227,17 +239,21 @@ export function summarizeChosen(papers: Array<Paper | { id: string; missing: tru
     const best = p.abstract ? findingSentences(p, topic)[0] : undefined;
     return best ? { paper: p, picked: best } : { paper: p, missing: 'no abstract to summarise' as const };
   });
-  // On a named topic, what the papers share is their findings on it; without one, the themes two
-  // or more of their findings fall into.
-  const shared = topic ? findings.flatMap((f) => (f.picked ? [f.picked] : [])) : papers.flatMap((p) => ('missing' in p || !p.abstract ? [] : findingSentences(p, topic).slice(0, SHARED_PER_PAPER)));
-  const groups = groupThemes(shared, stats, topic, 2, topic !== null);
+  // On a named topic, what the papers share is their findings on it, from the papers whose finding
+  // names it; without one, the themes two or more of their findings fall into.
+  const about = topic ? mustCover(topic) : [];
+  const onTopic = (p: Picked) => about.some((t) => p.sentence.terms.has(t.term));
+  const shared = topic ? findings.flatMap((f) => (f.picked && onTopic(f.picked) ? [f.picked] : [])) : papers.flatMap((p) => ('missing' in p || !p.abstract ? [] : findingSentences(p, topic).slice(0, SHARED_PER_PAPER)));
+  const groups = shared.length > 1 ? groupThemes(shared, stats, topic, 2, topic !== null) : [];
   const label = (id: string) => findings.find((f) => f.paper.id === id)?.paper.label ?? id;
   const parts: Array<{ heading?: string; note?: string; picked: Picked[] }> = [{ heading: 'Main findings', picked: [] }];
   for (const f of findings) {
     if (f.picked) parts.push({ note: `${f.paper.label}:`, picked: [f.picked] });
     else parts.push({ note: `${f.paper.label}: ${f.missing}.`, picked: [] });
   }
+  const summarised = findings.filter((f) => f.picked).length;
   if (groups.length) for (const g of groups) parts.push({ heading: `Shared: ${g.name}`, note: agreementNote(g, label), picked: g.members });
-  else parts.push({ heading: 'Shared', note: 'These papers share no theme in their findings.', picked: [] });
+  else if (summarised > 1 && topic) parts.push({ heading: 'Shared', note: `Fewer than two of these papers report a finding on “${topic.text}”.`, picked: [] });
+  else if (summarised > 1) parts.push({ heading: 'Shared', note: 'These papers share no theme in their findings.', picked: [] });
   return assemble(parts, groups, findings);
 }

@@ -43,7 +43,7 @@ export const askSchema = z
 export const summarizeSchema = z
   .object({
     topic: z.string().trim().min(1).max(2000).optional(),
-    paperIds: z.array(z.string().max(300)).min(1).max(50).optional(),
+    paperIds: z.array(z.string().trim().min(1, 'a paper id must not be empty').max(300)).min(1).max(50).optional(),
     filters: filtersSchema.optional(),
     k: z.number().int().min(1).max(20).optional(),
     mode: z.enum(['extractive', 'llm']).optional(),
