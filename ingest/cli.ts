@@ -37,7 +37,8 @@ instead), then adds its papers to what the first wrote. The previous index stays
 the new one is completely written; a running server (every server on the same DATABASE_URL)
 switches to the new one by itself within a second or so (INDEX_POLL_MS).
 Exit status: 0 when every file and record was read, 1 when some were skipped (the rest are in
-the index), 2 on a usage error, 3 when the ingest failed and the index was left as it was.
+the index), 2 on a usage or configuration error, 3 when the ingest failed and the index was left
+as it was, 130 on Ctrl-C (143 on SIGTERM): rerun the same command to resume.
 
 Extensions recognised: ${SUPPORTED_EXTENSIONS.join(' ')}`;
 
@@ -83,11 +84,11 @@ async function main(): Promise<number> {
   }
   // Ctrl-C: what was embedded is in the checkpoint already (written every second at most), and the
   // index is as it was; say so rather than vanish.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.on(signal, () => {
       progress.stop();
-      console.error(`\nInterrupted. The index is unchanged; the chunks embedded so far are kept in ${config.dataDir}/checkpoints, so running the same command again resumes from them.`);
-      process.exit(130);
+      console.error(`\nInterrupted. No partial index is ever served; the chunks embedded so far are kept in ${config.dataDir}/checkpoints, so running the same command again resumes from them.`);
+      process.exit(code); // the checkpoint flushes what it holds on exit
     });
   }
   const loaded = await loadEmbeddingModel(config, {

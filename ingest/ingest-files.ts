@@ -171,12 +171,16 @@ async function ingestLocked(options: BuildOptions, store: IndexStore): Promise<B
   const { papers, added, updated } = mergePapers(existing.papers, incoming);
   const mergeMs = performance.now() - t0;
   const sources = [...new Set([...(existing.manifest?.sources ?? []), ...options.files.map((f) => path.resolve(f))])];
-  const checkpoint = await VectorCheckpoint.open(config.dataDir, embeddingSignature(loaded.info));
+  // The checkpoint is a cache: a data directory it cannot be made in costs only resumability.
+  const checkpoint = await VectorCheckpoint.open(config.dataDir, embeddingSignature(loaded.info)).catch((error: Error) => {
+    warnings.push(`no resume checkpoint (${error.message}): a rerun after a crash would embed everything again`);
+    return undefined;
+  });
   const built = await buildIndex(papers, loaded, { config, backend: store.backend, reuse: existing.reuse, sources, progress, checkpoint });
   t0 = performance.now();
   const buildDir = await store.write(built, progress);
   const writeMs = performance.now() - t0;
-  await VectorCheckpoint.prune(config.dataDir);
+  checkpoint?.remove();
   const manifest = built.corpus.manifest;
 
   return {

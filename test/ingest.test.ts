@@ -277,7 +277,7 @@ describe('Ctrl-C', () => {
       child.on('exit', (c) => resolve(c));
     });
     expect(code).toBe(130);
-    expect(err).toMatch(/Interrupted\. The index is unchanged; the chunks embedded so far are kept in .*checkpoints, so running the same command again resumes from them\./);
+    expect(err).toMatch(/Interrupted\. No partial index is ever served; the chunks embedded so far are kept in .*checkpoints, so running the same command again resumes from them\./);
     expect(existsSync(path.join(d.dir, 'index', 'LOCK'))).toBe(false);
     const rerun = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'ingest/cli.ts'), '--no-papers', file], { cwd: ROOT, env, encoding: 'utf8' });
     expect(rerun.stdout).toMatch(/Resumed: [1-9]\d* of \d+ chunks already embedded/);
@@ -392,7 +392,7 @@ describe('a resumable build', () => {
     const embedded = Number(rerun.stdout.match(/chunks \((\d+) embedded/)?.[1]);
     expect(resumed + embedded).toBe(total);
     expect(embedded).toBeLessThan(0.55 * total);
-    expect(existsSync(path.join(resumedDir, 'checkpoints'))).toBe(false); // pruned once the build is written
+    expect(readdirSync(path.join(resumedDir, 'checkpoints'))).toEqual([]); // removed once the build is written
 
     const cleanDir = path.join(d.dir, 'clean');
     await ingestFiles({ config: testConfig(cleanDir), files: [file], loaded });
@@ -406,25 +406,37 @@ describe('a resumable build', () => {
     d.cleanup();
   }, 120_000);
 
-  it('reads back whole records only: a record cut short by a kill is ignored, and a text stored twice is taken once', async () => {
+  it('reads back whole records only: a record cut short by a kill is dropped before the next run appends, damage is ignored, a text stored twice is taken once', async () => {
     const d = tempDir();
     const signature = embeddingSignature(loaded.info);
-    const checkpoint = await VectorCheckpoint.open(d.dir, signature);
-    const v = (x: number) => Float32Array.from({ length: signature.dims }, (_, i) => x + i / 1000);
-    checkpoint.add(['alpha', 'beta'], [v(1), v(2)]);
-    checkpoint.add(['alpha'], [v(3)]);
-    checkpoint.close();
-    appendFileSync(checkpoint.file, Buffer.alloc(100, 7)); // half a record
+    // Unit vectors told apart by their first component.
+    const v = (x: number) => {
+      const out = new Float32Array(signature.dims);
+      out[0] = x;
+      out[1] = Math.sqrt(1 - x * x);
+      return out;
+    };
+    const first = await VectorCheckpoint.open(d.dir, signature);
+    first.add(['alpha', 'beta'], [v(0.1), v(0.2)]);
+    first.add(['alpha'], [v(0.3)]);
+    first.close();
+    appendFileSync(first.file, Buffer.alloc(100, 7)); // a write the kill cut short
+    // The next run appends after whole records only, so what it writes lines up.
+    const second = await VectorCheckpoint.open(d.dir, signature);
+    second.add(['gamma'], [v(0.4)]);
+    second.add(['delta'], [new Float32Array(signature.dims).fill(Number.NaN)]); // damage
+    second.close();
     const found = new Map<number, number>();
-    const restored = checkpoint.restore(['beta', 'gamma', 'alpha', 'beta'], (i, vector) => found.set(i, vector[0]));
-    expect(restored).toBe(3);
+    const restored = second.restore(['beta', 'gamma', 'alpha', 'beta', 'delta'], (i, vector) => found.set(i, Math.round(vector[0] * 10) / 10));
+    expect(restored).toBe(4);
     expect([...found.entries()].sort()).toEqual([
-      [0, 2],
-      [2, 1],
-      [3, 2],
+      [0, 0.2],
+      [1, 0.4],
+      [2, 0.1],
+      [3, 0.2],
     ]);
-    await VectorCheckpoint.prune(d.dir);
-    expect(readdirSync(d.dir)).toEqual([]);
+    second.remove();
+    expect(readdirSync(path.join(d.dir, 'checkpoints'))).toEqual([]);
     d.cleanup();
   });
 });

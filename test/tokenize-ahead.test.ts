@@ -19,8 +19,15 @@ describe('tokenising the next batch on a worker', () => {
 
     const texts = syntheticAbstracts(40, 4).map((p) => p.abstract.slice(0, 500));
     const make = (tokenizeAhead: boolean) => new TransformersEmbeddings({ modelId: OFFLINE_MODEL_NAME, localModelPath: d.dir, cacheDir: d.dir, allowRemoteModels: false, batchSize: 4, tokenizeAhead });
-    const [ahead, inline] = [await make(true).embedRaw(texts), await make(false).embedRaw(texts)];
+    const withWorker = make(true);
+    const [ahead, inline] = [await withWorker.embedRaw(texts), await make(false).embedRaw(texts)];
     expect(ahead.every((v, i) => Buffer.from(v.buffer).equals(Buffer.from(inline[i].buffer)))).toBe(true);
+
+    // A worker that dies is forgotten: the next run tokenises inline and still finishes.
+    const running = await (withWorker as unknown as { aheadPromise: Promise<TokenizeAhead> }).aheadPromise;
+    await running.close();
+    const again = await withWorker.embedRaw(texts);
+    expect(again.every((v, i) => Buffer.from(v.buffer).equals(Buffer.from(inline[i].buffer)))).toBe(true);
     d.cleanup();
   });
 });

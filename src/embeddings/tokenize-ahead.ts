@@ -20,6 +20,8 @@ export interface EncodedBatch {
 
 export class TokenizeAhead {
   private nextId = 0;
+  /** Why the worker stopped, once it has: every later batch is refused at once. */
+  dead: Error | null = null;
   private readonly pending = new Map<number, { resolve: (b: EncodedBatch['tensors']) => void; reject: (e: Error) => void }>();
 
   private constructor(private readonly worker: Worker) {
@@ -29,6 +31,7 @@ export class TokenizeAhead {
       if (this.pending.size === 0) worker.unref();
     });
     const fail = (error: Error) => {
+      this.dead = error;
       for (const p of this.pending.values()) p.reject(error);
       this.pending.clear();
     };
@@ -64,6 +67,7 @@ export class TokenizeAhead {
 
   /** Encodes `texts` on the worker; resolves with int64 tensors shaped [batch, sequence]. */
   encode(texts: string[]): Promise<EncodedBatch['tensors']> {
+    if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     // Held while a batch is out, so a process awaiting it stays alive; idle, it lets the process exit.
     this.worker.ref();

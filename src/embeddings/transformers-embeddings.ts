@@ -96,14 +96,23 @@ export class TransformersEmbeddings extends Embeddings {
     const batches: number[][] = [];
     for (let i = 0; i < order.length; i += this.batchSize) batches.push(order.slice(i, i + this.batchSize));
     // A long run (an ingest) tokenises each next batch on a worker while the model runs this one.
-    const ahead = batches.length >= AHEAD_MIN_BATCHES && this.params.tokenizeAhead !== false ? await this.tokenizeAhead() : null;
+    let ahead = batches.length >= AHEAD_MIN_BATCHES && this.params.tokenizeAhead !== false ? await this.tokenizeAhead() : null;
     const encode = (b: number) => ahead!.encode(batches[b].map((r) => texts[r]));
+    const inline = (rows: number[]) => extractor.tokenizer(rows.map((r) => texts[r]), { padding: true, truncation: true });
     let next = ahead ? encode(0) : null;
     let done = 0;
     for (const [b, rows] of batches.entries()) {
       // The pipeline's own tokenizer and model, pooled here: its mean pooling converts the int64
       // mask once per hidden value, which costs more than the model itself for short batches.
-      const inputs = next ? asTensors(await next) : extractor.tokenizer(rows.map((r) => texts[r]), { padding: true, truncation: true });
+      let inputs;
+      try {
+        inputs = next ? asTensors(await next) : inline(rows);
+      } catch {
+        // The worker died: forget it, and tokenise the rest inline.
+        this.aheadPromise = undefined;
+        ahead = null;
+        inputs = inline(rows);
+      }
       next = ahead && b + 1 < batches.length ? encode(b + 1) : null;
       const outputs = await extractor.model(inputs);
       const hidden = outputs.last_hidden_state as { data: Float32Array; dims: number[]; dispose?: () => void };
@@ -128,7 +137,8 @@ export class TransformersEmbeddings extends Embeddings {
 
   /** The tokenizer worker, started once; null where none can start (then tokenising is inline). */
   private tokenizeAhead(): Promise<TokenizeAhead | null> {
-    this.aheadPromise ??= TokenizeAhead.start({ modelId: this.modelId, localModelPath: env.localModelPath, cacheDir: env.cacheDir ?? this.params.cacheDir });
+    const local = this.params.localModelPath;
+    this.aheadPromise ??= TokenizeAhead.start({ modelId: this.modelId, localModelPath: local.endsWith('/') ? local : `${local}/`, cacheDir: this.params.cacheDir });
     return this.aheadPromise;
   }
 

@@ -5,9 +5,9 @@
 // chunking or the same files finds whatever it can re-use. A kill leaves at most one partial record
 // at the end, which reading ignores. The checkpoint is a cache: it is never fsynced (a SIGKILL
 // keeps the page cache, a power cut costs re-embedding), never read by a server, and deleted once
-// a build is written.
+// a build with its model is written.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EmbeddingSignature } from './manifest.js';
@@ -27,6 +27,10 @@ export class VectorCheckpoint {
   private pending: Buffer[] = [];
   private lastFlush = Date.now();
   private fd: number | null = null;
+  /** Set when writing failed: the build goes on without a checkpoint (it is a cache). */
+  private broken = false;
+  // A Ctrl-C exits the ingest at once: what is queued still reaches the file.
+  private readonly flushOnExit = () => this.flush();
 
   private constructor(
     readonly file: string,
@@ -79,6 +83,8 @@ export class VectorCheckpoint {
           const bytes = buffer.subarray(off + HASH_BYTES, off + size);
           const vector = new Float32Array(this.dims);
           new Uint8Array(vector.buffer).set(bytes);
+          // A vector the model wrote is finite and of unit length; anything else is damage, re-embedded.
+          if (!isUnitVector(vector)) continue;
           for (const i of rows) found(i, vector);
           restored += rows.length;
         }
@@ -94,6 +100,8 @@ export class VectorCheckpoint {
 
   /** Queues vectors for texts just embedded; they reach the file in batches (flush). */
   add(texts: readonly string[], vectors: readonly Float32Array[]): void {
+    if (this.broken) return;
+    if (this.pending.length === 0 && this.fd === null) process.once('exit', this.flushOnExit);
     texts.forEach((text, i) => {
       const record = Buffer.allocUnsafe(this.recordBytes);
       textHash(text).copy(record, 0);
@@ -103,25 +111,53 @@ export class VectorCheckpoint {
     if (this.pending.length >= FLUSH_RECORDS || Date.now() - this.lastFlush >= FLUSH_MS) this.flush();
   }
 
-  /** Appends what is queued in one write. */
+  /** Appends what is queued in one write. A failure (a full disk) is said once; the build goes on without it. */
   flush(): void {
     this.lastFlush = Date.now();
-    if (this.pending.length === 0) return;
-    this.fd ??= openSync(this.file, 'a');
+    if (this.pending.length === 0 || this.broken) return;
     const data = Buffer.concat(this.pending);
     this.pending = [];
-    let written = 0;
-    while (written < data.length) written += writeSync(this.fd, data, written);
+    try {
+      if (this.fd === null) {
+        this.fd = openSync(this.file, 'a');
+        // A write cut short by a kill leaves part of a record at the end; records after it would be
+        // misaligned, so it goes before anything is appended.
+        const size = fstatSync(this.fd).size;
+        if (size % this.recordBytes) ftruncateSync(this.fd, size - (size % this.recordBytes));
+      }
+      let written = 0;
+      while (written < data.length) written += writeSync(this.fd, data, written);
+    } catch (error) {
+      this.broken = true;
+      console.warn(`warning: the resume checkpoint ${this.file} could not be written (${(error as Error).message}); this build goes on, but a rerun after a crash would embed everything again.`);
+    }
   }
 
   close(): void {
     this.flush();
+    process.off('exit', this.flushOnExit);
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }
 
-  /** Deletes every checkpoint in the data directory: called once a build is written. */
+  /** Deletes this signature's checkpoint: called once a build with it is written. Another model's stays for its own rerun. */
+  remove(): void {
+    this.close();
+    rmSync(this.file, { force: true });
+    rmSync(`${this.file}.json`, { force: true });
+  }
+
+  /** Deletes every checkpoint in the data directory. */
   static async prune(dataDir: string): Promise<void> {
     await rm(checkpointDir(dataDir), { recursive: true, force: true });
   }
+}
+
+function isUnitVector(v: Float32Array): boolean {
+  let norm = 0;
+  for (const x of v) {
+    if (!Number.isFinite(x)) return false;
+    norm += x * x;
+  }
+  return Math.abs(norm - 1) < 1e-3;
 }
