@@ -196,7 +196,7 @@ describe('LLM mode against an OpenAI-compatible server', () => {
     };
     const summary = await (await server.post('/api/summarize', { topic: 'peer support and stigma' })).json();
     const prompt = stub.requests.at(-1)!.messages.at(-1)!.content;
-    expect(prompt).toMatch(/<evidence>\n[\s\S]*<theme n="1" name="[^"]+" papers="[^"]+">\n\[\d+\] /);
+    expect(prompt).toMatch(/<evidence>\n[\s\S]*<theme n="1" name="[^"]+" agreement="Reported by [^"]+">\n\[\d+\] /);
     expect(summary.mode).toBe('llm');
     expect(summary.summary).toMatch(/^## Peer relationships\nSelf-stigma was reduced/);
     expect(summary.summary).not.toMatch(/schizophrenia/);

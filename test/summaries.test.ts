@@ -22,6 +22,9 @@ describe('agreement between papers', () => {
     expect(findingDirection(NO_CHANGE)).toBe('none');
     expect(findingDirection(WELL_BEING)).toBe('up');
     expect(findingDirection(BOTH_WAYS)).toBeNull();
+    for (const text of ['Self-stigma did not improve.', 'There was no significant improvement in stigma.', 'We found no reduction in stigma.', 'Stigma was not significantly reduced.', 'The programme showed no benefit for stigma.', 'Self-stigma did not decrease.']) {
+      expect(findingDirection(text), text).toBe('none');
+    }
     expect(readFinding(REDUCED).outcome.has('stigma')).toBe(true);
     expect(readFinding(WELL_BEING).outcome.has('stigma')).toBe(false);
   });
@@ -29,6 +32,7 @@ describe('agreement between papers', () => {
   it('"no significant change" against "reduced" on the same outcome is mixed, the no-change paper contrasting', () => {
     const finding = (paperId: string, text: string) => ({ paperId, ...readFinding(text) });
     expect(themeAgreement([finding('parkinson', REDUCED), finding('chung', NO_CHANGE)], outcome)).toEqual({ agreement: 'mixed', contrasting: ['chung'] });
+    expect(themeAgreement([finding('a', 'Self-stigma was reduced in the peer group.'), finding('b', 'Self-stigma did not decrease.')], outcome)).toEqual({ agreement: 'mixed', contrasting: ['b'] });
     // Reduced stigma and improved well-being are different outcomes: no contest.
     expect(themeAgreement([finding('parkinson', REDUCED), finding('bertram', WELL_BEING)], outcome)).toEqual({ agreement: 'agree', contrasting: [] });
     // Two against one: the one is the contrast.

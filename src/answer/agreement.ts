@@ -13,7 +13,7 @@ export type Direction = 'none' | 'up' | 'down';
 export type Agreement = 'agree' | 'mixed' | 'single';
 
 const NO_CHANGE =
-  /\bno (?:statistically )?(?:significant |substantial |clear |meaningful |marked )?(?:change|difference|improvement|effect|association|reduction|increase|decrease|benefit)s?\b|\b(?:did|does|do|was|were) not (?:significantly )?(?:change|differ|improve|reduce|increase|decrease|affect|predict)\b|\b(?:remained|remain|remains|was|were) (?:largely )?unchanged\b|\bnot (?:statistically )?significant(?:ly)?\b|\bunchanged\b|\bno improvement\b/i;
+  /\bno (?:statistically )?(?:significant |substantial |clear |meaningful |marked )?(?:change|difference|improvement|effect|association|reduction|increase|decrease|benefit)s?\b|\b(?:did|does|do|was|were) not (?:significantly )?(?:change|differ|improve|reduce|increase|decrease|affect|predict)\b|\b(?:remained|remain|remains|was|were) (?:largely )?unchanged\b|\bnot (?:statistically )?significant(?:ly)? (?:reduced|improved|increased|decreased|changed|different|lower|higher)\b|\bnot (?:statistically )?significant(?:ly)?\b|\bunchanged\b|\bno improvement\b/i;
 const DOWN = /\b(?:reduc(?:e|ed|es|ing|tion|tions)|decreas(?:e|ed|es|ing)|lower(?:ed)?|declin(?:ed|es|ing)|fewer|diminish(?:ed|es)|alleviat(?:ed|es))\b/i;
 const UP = /\b(?:improv(?:e|ed|es|ing|ement|ements)|increas(?:e|ed|es|ing)|higher|greater|enhanc(?:ed|es|ing)|rais(?:ed|es)|gain(?:ed|s)?|beneficial|benefit(?:ed|s)?)\b/i;
 
@@ -34,8 +34,11 @@ const OUTCOME_WINDOW = 50;
  */
 export function readFinding(text: string): { direction: Direction | null; outcome: TermSet } {
   const none = NO_CHANGE.exec(text);
-  const down = DOWN.exec(text);
-  const up = UP.exec(text);
+  // "did not improve", "no reduction": the verb inside a no-change phrase is not a change, so
+  // those phrases are blanked (same length, offsets kept) before looking for one.
+  const rest = text.replace(new RegExp(NO_CHANGE.source, 'gi'), (m) => ' '.repeat(m.length));
+  const down = DOWN.exec(rest);
+  const up = UP.exec(rest);
   let direction: Direction | null = null;
   let cue: RegExpExecArray | null = null;
   // "no significant change … while X improved": cues both ways take no side.

@@ -313,7 +313,9 @@ export class AnswerService {
         ]);
         const checked = checkCitations(text, draft.sources, this.corpus.termStats, this.calibration);
         // A sentence the checker cannot support is dropped, not shown with a warning.
-        const kept = checked.segments.filter((seg) => seg.text.startsWith('## ') || (seg.citations.length > 0 && seg.citations.every((c) => c.supported)));
+        const supported = checked.segments.filter((seg) => seg.text.startsWith('## ') || (seg.citations.length > 0 && seg.citations.every((c) => c.supported)));
+        // A heading whose sentences were all dropped goes with them.
+        const kept = supported.filter((seg, i) => !seg.text.startsWith('## ') || (supported[i + 1] && !supported[i + 1].text.startsWith('## ')));
         const dropped = checked.segments.filter((seg) => !seg.text.startsWith('## ')).length - kept.filter((seg) => !seg.text.startsWith('## ')).length;
         if (kept.some((seg) => seg.citations.length)) {
           const citations = collectCitations(kept, draft.sources, () => 1);
@@ -325,7 +327,7 @@ export class AnswerService {
         result.notice = `The language model failed (${(error as Error).message.split('\n')[0]}); showing the extractive summary instead.`;
       }
     }
-    if (mode === 'llm' && !this.llm) result.notice = 'No language model is configured (set LLM_BASE_URL and LLM_MODEL); showing the extractive summary.';
+    if (mode === 'llm' && !this.llm) result.notice = [result.notice, 'No language model is configured (set LLM_BASE_URL and LLM_MODEL); showing the extractive summary.'].filter(Boolean).join(' ');
     if (!draft.sources.length) {
       const inIndex = (draft.findings ?? []).some((f) => f.missing !== 'not in the index');
       const text = inIndex ? 'None of the selected papers has an abstract to summarise.' : 'None of the selected papers is in the index.';
@@ -371,10 +373,11 @@ export class AnswerService {
 
 /** The grouped evidence an LLM writes a summary from: themes, each with its agreement and its quoted sentences. */
 function formatEvidence(draft: SummaryDraft): string {
-  const themes = draft.themes.map((t, i) => {
-    const how = t.agreement === 'single' ? 'one paper' : t.agreement === 'agree' ? `${t.papers.length} papers, agreeing` : `${t.papers.length} papers, mixed`;
-    return [`<theme n="${i + 1}" name="${asData(t.theme)}" papers="${how}">`, ...t.sentences.map((s) => `[${s.n}] ${asData(s.text)}`), '</theme>'].join('\n');
-  });
+  // Attribute values carry a user's topic and the rule's note: quotes escaped, like tags.
+  const attr = (text: string) => asData(text).replace(/"/g, '&quot;');
+  const themes = draft.themes.map((t, i) =>
+    [`<theme n="${i + 1}" name="${attr(t.theme)}" agreement="${attr(t.note)}">`, ...t.sentences.map((s) => `[${s.n}] ${asData(s.text)}`), '</theme>'].join('\n'),
+  );
   const findings = (draft.findings ?? []).map((f) => (f.sentence ? `<finding>[${f.sentence.n}] ${asData(f.sentence.text)}</finding>` : `<finding>${asData(f.label)}: ${f.missing}</finding>`));
   return [...findings, ...themes].join('\n');
 }

@@ -39,6 +39,8 @@ export interface SummaryTheme {
   agreement: Agreement;
   /** Papers whose finding on the theme goes the other way. */
   contrasting: string[];
+  /** What the page shows under the theme: how many papers, and what can be said of their agreement. */
+  note: string;
   sentences: SummarySentence[];
 }
 
@@ -178,7 +180,7 @@ function agreementNote(g: Grouped, label: (id: string) => string): string {
 }
 
 /** Numbers papers by first appearance in the segments, and renders the summary. */
-function assemble(parts: Array<{ heading?: string; note?: string; picked: Picked[] }>, themes: Grouped[], findings?: Array<{ paper: Paper; picked?: Picked; missing?: PaperFinding['missing'] }>): SummaryDraft {
+function assemble(parts: Array<{ heading?: string; note?: string; picked: Picked[] }>, themes: Array<Grouped & { note: string }>, findings?: Array<{ paper: Paper; picked?: Picked; missing?: PaperFinding['missing'] }>): SummaryDraft {
   const numbers = new Map<string, number>();
   const sources: Source[] = [];
   const numberOf = (p: Paper) => {
@@ -206,6 +208,7 @@ function assemble(parts: Array<{ heading?: string; note?: string; picked: Picked
     papers: [...new Set(g.members.map((m) => m.paper.id))],
     agreement: g.agreement,
     contrasting: g.contrasting,
+    note: g.note,
     sentences: g.members.map(sentenceOf),
   }));
   const draft: SummaryDraft = { summary: renderAnswer(segments), segments, themes: summaryThemes, sources, citations: collectCitations(segments, sources, () => 1) };
@@ -220,10 +223,10 @@ function assemble(parts: Array<{ heading?: string; note?: string; picked: Picked
  * @example summarizeTopic(analyseQuestion('peer support and stigma', stats), onTopic, stats).themes[0].agreement // 'mixed'
  */
 export function summarizeTopic(topic: AnalysedQuestion, onTopic: JudgedPaper[], stats: TermStats): SummaryDraft {
-  const groups = groupThemes(topicSentences(topic, onTopic), stats, topic);
   const label = (id: string) => onTopic.find((j) => j.evidence.paper.id === id)?.evidence.paper.label ?? id;
+  const groups = groupThemes(topicSentences(topic, onTopic), stats, topic).map((g) => ({ ...g, note: agreementNote(g, label) }));
   return assemble(
-    groups.map((g) => ({ heading: g.name, note: agreementNote(g, label), picked: g.members })),
+    groups.map((g) => ({ heading: g.name, note: g.note, picked: g.members })),
     groups,
   );
 }
@@ -244,15 +247,15 @@ export function summarizeChosen(papers: Array<Paper | { id: string; missing: tru
   const about = topic ? mustCover(topic) : [];
   const onTopic = (p: Picked) => about.some((t) => p.sentence.terms.has(t.term));
   const shared = topic ? findings.flatMap((f) => (f.picked && onTopic(f.picked) ? [f.picked] : [])) : papers.flatMap((p) => ('missing' in p || !p.abstract ? [] : findingSentences(p, topic).slice(0, SHARED_PER_PAPER)));
-  const groups = shared.length > 1 ? groupThemes(shared, stats, topic, 2, topic !== null) : [];
   const label = (id: string) => findings.find((f) => f.paper.id === id)?.paper.label ?? id;
+  const groups = (shared.length > 1 ? groupThemes(shared, stats, topic, 2, topic !== null) : []).map((g) => ({ ...g, note: agreementNote(g, label) }));
   const parts: Array<{ heading?: string; note?: string; picked: Picked[] }> = [{ heading: 'Main findings', picked: [] }];
   for (const f of findings) {
     if (f.picked) parts.push({ note: `${f.paper.label}:`, picked: [f.picked] });
     else parts.push({ note: `${f.paper.label}: ${f.missing}.`, picked: [] });
   }
   const summarised = findings.filter((f) => f.picked).length;
-  if (groups.length) for (const g of groups) parts.push({ heading: `Shared: ${g.name}`, note: agreementNote(g, label), picked: g.members });
+  if (groups.length) for (const g of groups) parts.push({ heading: `Shared: ${g.name}`, note: g.note, picked: g.members });
   else if (summarised > 1 && topic) parts.push({ heading: 'Shared', note: `Fewer than two of these papers report a finding on “${topic.text}”.`, picked: [] });
   else if (summarised > 1) parts.push({ heading: 'Shared', note: 'These papers share no theme in their findings.', picked: [] });
   return assemble(parts, groups, findings);
