@@ -82,13 +82,15 @@ async function main(): Promise<number> {
     console.error((error as Error).message);
     return 2;
   }
-  // Ctrl-C: what was embedded is in the checkpoint already (written every second at most), and the
-  // index is as it was; say so rather than vanish.
+  // Ctrl-C stops the ingest after the batch in hand, so the checkpoint, the write lock (or the
+  // database's write lease) and the model are let go in order; a second Ctrl-C exits at once.
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.on(signal, () => {
+      if (interrupt.signal.aborted) process.exit(code); // the checkpoint flushes what it holds on exit
+      interrupted = { code };
       progress.stop();
-      console.error(`\nInterrupted. No partial index is ever served; the chunks embedded so far are kept in ${config.dataDir}/checkpoints, so running the same command again resumes from them.`);
-      process.exit(code); // the checkpoint flushes what it holds on exit
+      console.error('\nStopping after the current batch (Ctrl-C again to stop at once)…');
+      interrupt.abort();
     });
   }
   const loaded = await loadEmbeddingModel(config, {
@@ -110,6 +112,7 @@ async function main(): Promise<number> {
 
   const ingest = values['if-empty'] ? ingestIfEmpty : ingestFiles;
   const report = await ingest({
+    signal: interrupt.signal,
     config,
     files,
     loaded,
@@ -182,9 +185,17 @@ function jsonSummary(report: BuildReport, model: EmbeddingModelInfo, exitCode: n
 }
 
 const asJson = process.argv.includes('--json');
+const interrupt = new AbortController();
+let interrupted: { code: number } | null = null;
 main().then(
   (code) => process.exit(code),
   (error) => {
+    if (interrupted) {
+      const message = 'Interrupted. No partial index is ever served; the chunks embedded so far are kept in the checkpoint, so running the same command again resumes from them.';
+      if (asJson) console.log(JSON.stringify({ ok: false, exitCode: interrupted.code, error: message }));
+      console.error(message);
+      process.exit(interrupted.code);
+    }
     if (asJson) console.log(JSON.stringify({ ok: false, exitCode: 3, error: (error as Error).message }));
     console.error(`ingest failed: ${(error as Error).message}`);
     process.exit(3);

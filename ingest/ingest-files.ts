@@ -62,6 +62,8 @@ export interface BuildOptions {
   wait?: boolean;
   /** Told once when this ingest has to wait for another. */
   onWait?: (message: string) => void;
+  /** Aborted (Ctrl-C): the ingest stops at the next record batch or embedding batch, and writes nothing. */
+  signal?: AbortSignal;
 }
 
 /** What the live build offers this run: its papers, and a vector for each chunk text it can re-use. */
@@ -145,7 +147,10 @@ async function ingestLocked(options: BuildOptions, store: IndexStore): Promise<B
       const many = options.files.length > 1 ? ` ${i + 1}/${options.files.length}` : '';
       progress.start(`parsing${many}`, parsed.papers.length, 'records');
       for (const [r, raw] of parsed.papers.entries()) {
-        if (r % 1_000 === 0) progress.update(r);
+        if (r % 1_000 === 0) {
+          progress.update(r);
+          options.signal?.throwIfAborted();
+        }
         const { paper, warnings: w } = normalisePaper(raw, path.basename(file));
         warnings.push(...w);
         if (!paper.hasText && paper.authors.length === 0 && !paper.doi && !paper.pmid) {
@@ -176,7 +181,9 @@ async function ingestLocked(options: BuildOptions, store: IndexStore): Promise<B
     warnings.push(`no resume checkpoint (${error.message}): a rerun after a crash would embed everything again`);
     return undefined;
   });
-  const built = await buildIndex(papers, loaded, { config, backend: store.backend, reuse: existing.reuse, sources, progress, checkpoint });
+  const built = await buildIndex(papers, loaded, { config, backend: store.backend, reuse: existing.reuse, sources, progress, checkpoint, signal: options.signal });
+  // Once writing starts it finishes: the switch to the new build is the last, atomic step.
+  options.signal?.throwIfAborted();
   t0 = performance.now();
   const buildDir = await store.write(built, progress);
   const writeMs = performance.now() - t0;

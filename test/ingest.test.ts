@@ -277,7 +277,8 @@ describe('Ctrl-C', () => {
       child.on('exit', (c) => resolve(c));
     });
     expect(code).toBe(130);
-    expect(err).toMatch(/Interrupted\. No partial index is ever served; the chunks embedded so far are kept in .*checkpoints, so running the same command again resumes from them\./);
+    expect(err).toMatch(/Stopping after the current batch/);
+    expect(err).toMatch(/Interrupted\. No partial index is ever served; the chunks embedded so far are kept in the checkpoint, so running the same command again resumes from them\./);
     expect(existsSync(path.join(d.dir, 'index', 'LOCK'))).toBe(false);
     const rerun = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'ingest/cli.ts'), '--no-papers', file], { cwd: ROOT, env, encoding: 'utf8' });
     expect(rerun.stdout).toMatch(/Resumed: [1-9]\d* of \d+ chunks already embedded/);

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { syntheticAbstracts } from '../bench/synthetic-corpus.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestFiles } from '../ingest/ingest-files.js';
 import type { Config } from '../src/config.js';
@@ -160,6 +161,33 @@ function syntheticExport(file: string, n: number): string {
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
+
+describe('an interrupted ingest', () => {
+  it('Ctrl-C lets go of the write lease: the next ingest, with --no-wait, goes ahead at once', async () => {
+    // Papers of their own (the killed-ingest test below counts the library's papers).
+    const file = path.join(tmp.dir, 'ctrl-c.jsonl');
+    writeFileSync(file, syntheticAbstracts(600, 31).map((p) => JSON.stringify(p)).join('\n'));
+    const env = { ...db.env, DATA_DIR: path.join(tmp.dir, 'ctrl-c'), EMBEDDING_BATCH_SIZE: '4' };
+    const ingest = run('ingest/cli.ts', ['--no-papers', file], env);
+    let err = '';
+    const code = await new Promise<number | null>((resolve) => {
+      ingest.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (!ingest.killed && /embedding: [1-9]\d*\/\d+ chunks/.test(err)) ingest.kill('SIGINT');
+      });
+      ingest.on('exit', (c) => resolve(c));
+    });
+    expect(code, err).toBe(130);
+    const { rows } = await sql.query(`SELECT count(*)::int AS n FROM ${s()}.write_lease`);
+    expect(rows[0].n).toBe(0);
+    const next = run('ingest/cli.ts', ['--quiet', '--no-wait', file], env);
+    let out = '';
+    next.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    next.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    expect(await new Promise((r) => next.on('exit', r)), out).toBe(0);
+    expect(out).toMatch(/Resumed: [1-9]\d* of \d+ chunks already embedded/);
+  }, 180_000);
+});
 
 describe('a killed ingest', () => {
   it('leaves the previous build served; the next ingest drops its tables and completes', async () => {

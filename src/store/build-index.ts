@@ -23,6 +23,8 @@ export interface BuildIndexOptions {
   progress?: Progress;
   /** Vectors an interrupted build left: taken from it first, and every vector embedded now is added to it. */
   checkpoint?: VectorCheckpoint;
+  /** Aborted: stop after the embedding batch in hand (its vectors are checkpointed first). */
+  signal?: AbortSignal;
 }
 
 export interface BuiltIndex extends OpenIndex {
@@ -88,6 +90,7 @@ export async function buildIndex(papers: Paper[], loaded: Pick<LoadedEmbeddings,
           batch.rows.forEach((j, b) => vectors.set(batch.vectors[b], missing[j] * dims));
           checkpoint?.add(batch.rows.map((j) => chunks[missing[j]].text), batch.vectors);
           progress.update(done);
+          options.signal?.throwIfAborted();
         },
       );
     } finally {
