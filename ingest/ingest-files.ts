@@ -181,7 +181,12 @@ async function ingestLocked(options: BuildOptions, store: IndexStore): Promise<B
     warnings.push(`no resume checkpoint (${error.message}): a rerun after a crash would embed everything again`);
     return undefined;
   });
-  const built = await buildIndex(papers, loaded, { config, backend: store.backend, reuse: existing.reuse, sources, progress, checkpoint, signal: options.signal });
+  let built;
+  try {
+    built = await buildIndex(papers, loaded, { config, backend: store.backend, reuse: existing.reuse, sources, progress, checkpoint, signal: options.signal });
+  } finally {
+    checkpoint?.close(); // what was embedded before a failure stays for the rerun
+  }
   // Once writing starts it finishes: the switch to the new build is the last, atomic step.
   options.signal?.throwIfAborted();
   t0 = performance.now();

@@ -21,7 +21,7 @@ export interface BuildIndexOptions {
   reuse?: (texts: string[]) => Promise<Array<Float32Array | undefined>>;
   sources?: string[];
   progress?: Progress;
-  /** Vectors an interrupted build left: taken from it first, and every vector embedded now is added to it. */
+  /** Vectors an interrupted build left: taken from it first, and every vector embedded now is added to it (the caller closes it). */
   checkpoint?: VectorCheckpoint;
   /** Aborted: stop after the embedding batch in hand (its vectors are checkpointed first). */
   signal?: AbortSignal;
@@ -83,19 +83,15 @@ export async function buildIndex(papers: Paper[], loaded: Pick<LoadedEmbeddings,
   }
   if (missing.length) {
     progress.start('embedding', missing.length, 'chunks');
-    try {
-      await loaded.embeddings.embedRaw(
-        missing.map((i) => loaded.info.documentPrefix + chunks[i].text),
-        (done, batch) => {
-          batch.rows.forEach((j, b) => vectors.set(batch.vectors[b], missing[j] * dims));
-          checkpoint?.add(batch.rows.map((j) => chunks[missing[j]].text), batch.vectors);
-          progress.update(done);
-          options.signal?.throwIfAborted();
-        },
-      );
-    } finally {
-      checkpoint?.close(); // what was embedded before a failure stays for the rerun
-    }
+    await loaded.embeddings.embedRaw(
+      missing.map((i) => loaded.info.documentPrefix + chunks[i].text),
+      (done, batch) => {
+        batch.rows.forEach((j, b) => vectors.set(batch.vectors[b], missing[j] * dims));
+        checkpoint?.add(batch.rows.map((j) => chunks[missing[j]].text), batch.vectors);
+        progress.update(done);
+        options.signal?.throwIfAborted();
+      },
+    );
     progress.stop();
   }
 

@@ -40,6 +40,11 @@ export interface IndexManifest {
   counts: { papers: number; papersWithText: number; papersWithoutText: number; chunks: number };
 }
 
+/** A signature's dtype: builds written before it was recorded were all fp32. */
+export function dtypeOf(signature: Pick<EmbeddingSignature, 'dtype'>): EmbeddingDtype {
+  return signature.dtype ?? 'fp32';
+}
+
 export function embeddingSignature(info: EmbeddingModelInfo): EmbeddingSignature {
   const { modelId, dims, dtype, pooling, queryPrefix, documentPrefix } = info;
   return { modelId, dims, dtype, pooling, queryPrefix, documentPrefix };
@@ -61,7 +66,7 @@ export function manifestMismatches(manifest: Pick<IndexManifest, 'embedding' | '
   const e = manifest.embedding;
   if (e.modelId !== embedding.modelId) out.push(`embedding model ${e.modelId} ≠ ${embedding.modelId}`);
   if (e.dims !== embedding.dims) out.push(`dimensions ${e.dims} ≠ ${embedding.dims}`);
-  if ((e.dtype ?? 'fp32') !== (embedding.dtype ?? 'fp32')) out.push(`model dtype ${e.dtype ?? 'fp32'} ≠ ${embedding.dtype ?? 'fp32'}`);
+  if (dtypeOf(e) !== dtypeOf(embedding)) out.push(`model dtype ${dtypeOf(e)} ≠ ${dtypeOf(embedding)}`);
   if (e.pooling !== embedding.pooling) out.push(`pooling ${e.pooling} ≠ ${embedding.pooling}`);
   if (e.queryPrefix !== embedding.queryPrefix || e.documentPrefix !== embedding.documentPrefix) out.push('query/document prefixes differ');
   const c = manifest.chunking;

@@ -8,9 +8,9 @@
 // a build with its model is written.
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { EmbeddingSignature } from './manifest.js';
+import { dtypeOf, type EmbeddingSignature } from './manifest.js';
 
 const HASH_BYTES = 16;
 /** Records are written once this many are waiting, or at the latest every FLUSH_MS. */
@@ -39,7 +39,7 @@ export class VectorCheckpoint {
 
   /** The checkpoint for vectors made under `signature` in `dataDir` (created on first write). */
   static async open(dataDir: string, signature: EmbeddingSignature): Promise<VectorCheckpoint> {
-    const key = createHash('sha1').update(JSON.stringify({ ...signature, dtype: signature.dtype ?? 'fp32' })).digest('hex').slice(0, 16);
+    const key = createHash('sha1').update(JSON.stringify({ ...signature, dtype: dtypeOf(signature) })).digest('hex').slice(0, 16);
     const dir = checkpointDir(dataDir);
     await mkdir(dir, { recursive: true });
     const file = path.join(dir, `${key}.vectors`);
@@ -147,10 +147,6 @@ export class VectorCheckpoint {
     rmSync(`${this.file}.json`, { force: true });
   }
 
-  /** Deletes every checkpoint in the data directory. */
-  static async prune(dataDir: string): Promise<void> {
-    await rm(checkpointDir(dataDir), { recursive: true, force: true });
-  }
 }
 
 function isUnitVector(v: Float32Array): boolean {
