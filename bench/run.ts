@@ -9,7 +9,7 @@ import autocannon from 'autocannon';
 import * as ort from 'onnxruntime-node';
 import { AutoTokenizer } from '@huggingface/transformers';
 import { loadConfig, PROJECT_ROOT } from '../src/config.js';
-import { lengthSortedOrder, TransformersEmbeddings } from '../src/embeddings/transformers-embeddings.js';
+import { lengthSortedOrder, TransformersEmbeddings, type TransformersEmbeddingsParams } from '../src/embeddings/transformers-embeddings.js';
 import { ensureOfflineModel, OFFLINE_MODEL_NAME } from '../src/embeddings/offline-model.js';
 import { loadEmbeddingModel } from '../src/embeddings/load-embedding-model.js';
 import { buildGraph } from '../src/store/hnsw-index.js';
@@ -235,6 +235,11 @@ function chunkTexts(n: number): string[] {
   return texts.slice(0, n);
 }
 
+/** The MiniLM-shaped benchmark model, loaded from the bench's own models folder. */
+function minilmEmbeddings(params: Partial<TransformersEmbeddingsParams>): TransformersEmbeddings {
+  return new TransformersEmbeddings({ modelId: MINILM_SHAPED_NAME, localModelPath: MODELS, cacheDir: MODELS, allowRemoteModels: false, ...params });
+}
+
 async function benchEmbed() {
   await ensureMinilmShapedModel(MODELS, seedText());
   const texts = chunkTexts(Number(flags['embed-texts']));
@@ -262,7 +267,7 @@ async function benchEmbed() {
       tokens += enc.attention_mask.data.reduce((s, v) => s + Number(v), 0);
       feeds.push(feed);
     }
-    const ours = new TransformersEmbeddings({ modelId: MINILM_SHAPED_NAME, localModelPath: MODELS, cacheDir: MODELS, allowRemoteModels: false, batchSize: batch });
+    const ours = minilmEmbeddings({ batchSize: batch });
     await ours.embedRaw(batches[0]); // load and warm up
     // The raw floor runs on the very InferenceSession our pipeline holds: one model, one thread pool.
     const session = (await ours.load()).model.sessions.model as unknown as ort.InferenceSession;
@@ -288,7 +293,7 @@ async function benchEmbed() {
   }
   // fp32 against q8: one set of weights in both files, the same texts, interleaved passes.
   const batch = config.embedding.batchSize;
-  const byDtype = { fp32: new TransformersEmbeddings({ modelId: MINILM_SHAPED_NAME, localModelPath: MODELS, cacheDir: MODELS, allowRemoteModels: false, batchSize: batch, dtype: 'fp32' }), q8: new TransformersEmbeddings({ modelId: MINILM_SHAPED_NAME, localModelPath: MODELS, cacheDir: MODELS, allowRemoteModels: false, batchSize: batch, dtype: 'q8' }) };
+  const byDtype = { fp32: minilmEmbeddings({ batchSize: batch, dtype: 'fp32' }), q8: minilmEmbeddings({ batchSize: batch, dtype: 'q8' }) };
   const seconds = { fp32: 0, q8: 0 };
   const vectorsOf: Record<string, Float32Array[]> = {};
   for (const e of Object.values(byDtype)) await e.embedRaw(texts.slice(0, batch * 2));
@@ -316,7 +321,7 @@ async function benchEmbed() {
 
   // Tokenising the next batch on a worker while the model runs (the default) against inline.
   const overlap = { ahead: 0, inline: 0 };
-  const byOverlap = { ahead: new TransformersEmbeddings({ modelId: MINILM_SHAPED_NAME, localModelPath: MODELS, cacheDir: MODELS, allowRemoteModels: false, batchSize: batch }), inline: new TransformersEmbeddings({ modelId: MINILM_SHAPED_NAME, localModelPath: MODELS, cacheDir: MODELS, allowRemoteModels: false, batchSize: batch, tokenizeAhead: false }) };
+  const byOverlap = { ahead: minilmEmbeddings({ batchSize: batch }), inline: minilmEmbeddings({ batchSize: batch, tokenizeAhead: false }) };
   for (const e of Object.values(byOverlap)) await e.embedRaw(texts);
   for (let pass = 0; pass < 2; pass++) {
     for (const [how, e] of Object.entries(byOverlap) as Array<[keyof typeof overlap, TransformersEmbeddings]>) {
@@ -470,7 +475,7 @@ async function fp32ChunksPerSec(): Promise<{ rate: number; from: string }> {
     return { rate, from };
   }
   await ensureMinilmShapedModel(MODELS, seedText());
-  const e = new TransformersEmbeddings({ modelId: MINILM_SHAPED_NAME, localModelPath: MODELS, cacheDir: MODELS, allowRemoteModels: false, batchSize: config.embedding.batchSize });
+  const e = minilmEmbeddings({ batchSize: config.embedding.batchSize });
   const texts = chunkTexts(128);
   await e.embedRaw(texts.slice(0, 16));
   const t0 = performance.now();

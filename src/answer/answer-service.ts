@@ -221,7 +221,7 @@ export class AnswerService {
   }
 
   private refusal(q: AnalysedQuestion, decision: AnswerabilityDecision, retrieved: RetrievedPaper[], mode: AnswerMode, onEvent: (e: AskEvent) => void): Draft {
-    const closest = (decision.judged.length ? decision.judged.map((j) => ({ paper: j.evidence.paper, score: j.evidence.retrieval })) : retrieved).slice(0, 3);
+    const closest = closestPapers(decision, retrieved);
     const { text, missing } = refusalText(q, decision);
     onEvent({ type: 'sources', citations: [] });
     streamWords(text, onEvent);
@@ -232,7 +232,7 @@ export class AnswerService {
       mode,
       citations: [],
       ...(missing.length ? { missing } : {}),
-      closest: closest.map((r) => paperRef(r)),
+      closest,
     };
   }
 
@@ -355,7 +355,7 @@ export class AnswerService {
           : 'Fewer than two of the indexed papers address this topic, so there is nothing to summarise.';
     // With no answer either, the answer's refusal says why (the words no abstract mentions).
     const segments = [{ text: lead, citations: [] }, ...(answered?.segments ?? (answer ? [{ text: answer.answer, citations: [] }] : []))];
-    const closest = (decision.judged.length ? decision.judged.map((j) => ({ paper: j.evidence.paper, score: j.evidence.retrieval })) : retrieved).slice(0, 3).map(paperRef);
+    const closest = closestPapers(decision, retrieved);
     return {
       summary: renderAnswer(segments),
       segments,
@@ -380,6 +380,12 @@ function formatEvidence(draft: SummaryDraft): string {
   );
   const findings = (draft.findings ?? []).map((f) => (f.sentence ? `<finding>[${f.sentence.n}] ${asData(f.sentence.text)}</finding>` : `<finding>${asData(f.label)}: ${f.missing}</finding>`));
   return [...findings, ...themes].join('\n');
+}
+
+/** What a refusal lists, uncited: the three papers the gate judged closest (or retrieval ranked first). */
+function closestPapers(decision: AnswerabilityDecision, retrieved: RetrievedPaper[]): PaperRef[] {
+  const ranked = decision.judged.length ? decision.judged.map((j) => ({ paper: j.evidence.paper, score: j.evidence.retrieval })) : retrieved;
+  return ranked.slice(0, 3).map(paperRef);
 }
 
 export function paperRef(r: { paper: RetrievedPaper['paper']; score: number }): PaperRef {

@@ -5,7 +5,7 @@
 // (agreement.ts) → number citations by first appearance.
 import type { TermStats } from '../store/lexical-index.js';
 import type { Paper, StudyDesign } from '../types.js';
-import { findingDirection, readFinding, themeAgreement, type Agreement, type Direction } from './agreement.js';
+import { readFinding, themeAgreement, type Agreement, type Direction } from './agreement.js';
 import type { JudgedPaper } from './answerability.js';
 import { collectCitations, type Citation, type Source } from './cite.js';
 import { mustCover } from './paper-evidence.js';
@@ -66,6 +66,14 @@ interface Picked {
   paper: Paper;
   sentence: PaperSentence;
   score: number;
+}
+
+/** A sentence's direction and outcome, read once: themes, agreement notes and the API all ask. */
+const readFindings = new WeakMap<PaperSentence, ReturnType<typeof readFinding>>();
+function findingOf(sentence: PaperSentence): ReturnType<typeof readFinding> {
+  let f = readFindings.get(sentence);
+  if (!f) readFindings.set(sentence, (f = readFinding(sentence.text)));
+  return f;
 }
 
 const DESIGN_STRENGTH: Partial<Record<StudyDesign, number>> = {
@@ -154,7 +162,7 @@ function groupThemes(picked: Picked[], stats: TermStats, topic: AnalysedQuestion
       // Chosen papers' findings on a named topic are about that topic: it names their theme.
       const { name, terms } = oneTheme && topic ? { name: topic.text, terms: mustCover(topic).map((t) => t.surface) } : themeName(g.map((i) => items[i]), others, stats, topicStems);
       const { agreement, contrasting } = themeAgreement(
-        members.map((m) => ({ paperId: m.paper.id, ...readFinding(m.sentence.text) })),
+        members.map((m) => ({ paperId: m.paper.id, ...findingOf(m.sentence) })),
         outcome,
       );
       return { name, terms, members, agreement, contrasting };
@@ -170,7 +178,7 @@ function agreementNote(g: Grouped, label: (id: string) => string): string {
   // all the rule can say is that none contradicts another.
   const directions = new Map<string, Direction>();
   for (const m of g.members) {
-    const d = findingDirection(m.sentence.text);
+    const d = findingOf(m.sentence).direction;
     if (d && !directions.has(m.paper.id)) directions.set(m.paper.id, d);
   }
   const counts = [...directions.values()].reduce((acc, d) => acc.set(d, (acc.get(d) ?? 0) + 1), new Map<Direction, number>());
@@ -193,7 +201,7 @@ function assemble(parts: Array<{ heading?: string; note?: string; picked: Picked
     return n;
   };
   const segments: AnswerSegment[] = [];
-  const sentenceOf = (p: Picked): SummarySentence => ({ text: p.sentence.text, n: numberOf(p.paper), paperId: p.paper.id, start: p.sentence.start, end: p.sentence.end, direction: findingDirection(p.sentence.text) });
+  const sentenceOf = (p: Picked): SummarySentence => ({ text: p.sentence.text, n: numberOf(p.paper), paperId: p.paper.id, start: p.sentence.start, end: p.sentence.end, direction: findingOf(p.sentence).direction });
   for (const part of parts) {
     if (part.heading) segments.push({ text: `## ${part.heading}`, citations: [] });
     if (part.note) segments.push({ text: part.note, citations: [] });
@@ -237,16 +245,17 @@ export function summarizeTopic(topic: AnalysedQuestion, onTopic: JudgedPaper[], 
  * @example summarizeChosen(papers, null, stats).findings.length // papers.length
  */
 export function summarizeChosen(papers: Array<Paper | { id: string; missing: true }>, topic: AnalysedQuestion | null, stats: TermStats): SummaryDraft {
-  const findings = papers.map((p) => {
+  const ranked = papers.map((p) => ('missing' in p || !p.abstract ? [] : findingSentences(p, topic)));
+  const findings = papers.map((p, i) => {
     if ('missing' in p) return { paper: { id: p.id, label: p.id } as Paper, missing: 'not in the index' as const };
-    const best = p.abstract ? findingSentences(p, topic)[0] : undefined;
+    const best = ranked[i][0];
     return best ? { paper: p, picked: best } : { paper: p, missing: 'no abstract to summarise' as const };
   });
   // On a named topic, what the papers share is their findings on it, from the papers whose finding
   // names it; without one, the themes two or more of their findings fall into.
   const about = topic ? mustCover(topic) : [];
   const onTopic = (p: Picked) => about.some((t) => p.sentence.terms.has(t.term));
-  const shared = topic ? findings.flatMap((f) => (f.picked && onTopic(f.picked) ? [f.picked] : [])) : papers.flatMap((p) => ('missing' in p || !p.abstract ? [] : findingSentences(p, topic).slice(0, SHARED_PER_PAPER)));
+  const shared = topic ? findings.flatMap((f) => (f.picked && onTopic(f.picked) ? [f.picked] : [])) : ranked.flatMap((r) => r.slice(0, SHARED_PER_PAPER));
   const label = (id: string) => findings.find((f) => f.paper.id === id)?.paper.label ?? id;
   const groups = (shared.length > 1 ? groupThemes(shared, stats, topic, 2, topic !== null) : []).map((g) => ({ ...g, note: agreementNote(g, label) }));
   const parts: Array<{ heading?: string; note?: string; picked: Picked[] }> = [{ heading: 'Main findings', picked: [] }];

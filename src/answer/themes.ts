@@ -88,22 +88,30 @@ export function themeName(members: ThemeItem[], others: ThemeItem[], stats: Term
   const inTheme = new Map<string, number>();
   for (const m of members) for (const t of m.terms.terms) inTheme.set(t, (inTheme.get(t) ?? 0) + 1);
   const outside = (t: string) => others.filter((o) => o.terms.terms.has(t)).length;
+  const surface = surfaces(members);
   // Everyday words ("able", "due", "contrast") name nothing, however rare in a small corpus.
-  const score = (t: string) => (inTheme.get(t)! - outside(t) * 0.5) * stats.idf(t) * specificity(surfaceOf(t, members)) ** 2;
+  const scores = new Map([...inTheme.keys()].map((t) => [t, (inTheme.get(t)! - outside(t) * 0.5) * stats.idf(t) * specificity(surface(t)) ** 2]));
+  const score = (t: string) => scores.get(t)!;
   const shared = [...inTheme.keys()].filter((t) => members.length === 1 || inTheme.get(t)! > 1);
   const pick = (pool: string[]) => pool.filter((t) => !/^\d/.test(t) && t.length > 2 && !REPORTING.has(t)).sort((a, b) => score(b) - score(a) || a.localeCompare(b)).slice(0, NAME_TERMS);
   let chosen = pick(shared.filter((t) => !topic.has(t)));
   if (chosen.length < 2) chosen = pick([...inTheme.keys()].filter((t) => !topic.has(t)));
   if (chosen.length === 0) chosen = pick([...inTheme.keys()]);
-  const surfaces = chosen.map((t) => surfaceOf(t, members));
-  return { name: joinWords(surfaces), terms: surfaces };
+  const named = chosen.map(surface);
+  return { name: joinWords(named), terms: named };
 }
 
-/** The commonest way the theme's sentences write a stem ("stigma" for "stigma"). */
-function surfaceOf(term: string, members: ThemeItem[]): string {
-  const counts = new Map<string, number>();
-  for (const m of members) for (const w of words(m.text)) if (stem(w) === term) counts.set(w, (counts.get(w) ?? 0) + 1);
-  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].length - b[0].length)[0]?.[0] ?? term;
+/** For each stem, the commonest way the theme's sentences write it ("stigma" for "stigma"), read in one pass. */
+function surfaces(members: ThemeItem[]): (term: string) => string {
+  const counts = new Map<string, Map<string, number>>();
+  for (const m of members) {
+    for (const w of words(m.text)) {
+      const byWord = counts.get(stem(w)) ?? new Map<string, number>();
+      byWord.set(w, (byWord.get(w) ?? 0) + 1);
+      counts.set(stem(w), byWord);
+    }
+  }
+  return (term) => [...(counts.get(term) ?? [])].sort((a, b) => b[1] - a[1] || a[0].length - b[0].length)[0]?.[0] ?? term;
 }
 
 function joinWords(list: string[]): string {

@@ -40,6 +40,7 @@ export class TransformersEmbeddings extends Embeddings {
   readonly dtype: EmbeddingDtype;
   private readonly params: TransformersEmbeddingsParams;
   private pipelinePromise?: Promise<FeatureExtractionPipeline>;
+  private aheadPromise?: Promise<TokenizeAhead | null>;
 
   constructor(params: TransformersEmbeddingsParams) {
     super(params);
@@ -132,8 +133,6 @@ export class TransformersEmbeddings extends Embeddings {
     this.aheadPromise = undefined;
     await Promise.all([pipe?.dispose(), ahead?.close()]);
   }
-
-  private aheadPromise?: Promise<TokenizeAhead | null>;
 
   /** The tokenizer worker, started once; null where none can start (then tokenising is inline). */
   private tokenizeAhead(): Promise<TokenizeAhead | null> {
