@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { BUNDLED_CORPUS, loadConfig, OFFLINE_MODEL_ID } from '../src/config.js';
 import { loadEmbeddingModel, type EmbeddingModelInfo } from '../src/embeddings/load-embedding-model.js';
-import { createProgress, silentProgress } from '../src/progress.js';
+import { createProgress, silentProgress, withJsonProgress } from '../src/progress.js';
 import { ingestFiles, ingestIfEmpty, type BuildReport } from './ingest-files.js';
 import { SUPPORTED_EXTENSIONS } from './parse-source.js';
 
@@ -26,6 +26,8 @@ Options:
   --quiet            print only warnings, errors and the summary (no paper list, no progress)
   --json             print the summary as one JSON object on stdout (counts, files and their
                      errors, timings per stage); progress and warnings still go to stderr
+  --progress-fd <n>  also write progress as JSON lines to file descriptor n (for a parent
+                     process: the server's page uploads read fd 3)
   --no-wait          fail at once, rather than wait, when another ingest is writing this index
   --if-empty         ingest only if there is no index yet (what npm start runs on first use, so
                      several servers starting on one empty database build it once)
@@ -54,6 +56,7 @@ async function main(): Promise<number> {
         'data-dir': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        'progress-fd': { type: 'string' },
         'no-papers': { type: 'boolean', default: false },
         'no-wait': { type: 'boolean', default: false },
         'if-empty': { type: 'boolean', default: false },
@@ -74,7 +77,13 @@ async function main(): Promise<number> {
     console.error(`No input files.\n\n${HELP}`);
     return 2;
   }
-  const progress = values.quiet ? silentProgress : createProgress();
+  const progressFd = values['progress-fd'] === undefined ? undefined : Number(values['progress-fd']);
+  if (progressFd !== undefined && !(Number.isInteger(progressFd) && progressFd > 2)) {
+    console.error(`--progress-fd takes a file descriptor number above 2, not "${values['progress-fd']}".`);
+    return 2;
+  }
+  const shown = values.quiet ? silentProgress : createProgress();
+  const progress = progressFd === undefined ? shown : withJsonProgress(shown, progressFd);
   let config;
   try {
     config = loadConfig({ ...process.env, ...(values['data-dir'] ? { DATA_DIR: values['data-dir'] } : {}) });

@@ -91,6 +91,8 @@ const envSchema = z.object({
   API_KEY: optionalString,
   ALLOWED_HOSTS: optionalString,
   BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(64 * 1024),
+  // Files added from the page (POST /api/ingest): a PubMed export of a few thousand records is ~20 MB.
+  INGEST_LIMIT_BYTES: int(1024, 2 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   HEADERS_TIMEOUT_MS: int(100, 600_000).default(15_000),
   REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(60_000),
   CRISIS_MESSAGE: z.string().default(DEFAULT_CRISIS_MESSAGE),
@@ -133,6 +135,8 @@ export interface Config {
    */
   allowedHosts: string[] | null;
   bodyLimitBytes: number;
+  /** The most a POST /api/ingest upload may carry, all files together. */
+  ingestLimitBytes: number;
   /** How long a client may take to send its headers, and its whole request (slow-client defence). */
   timeouts: { headersMs: number; requestMs: number };
   crisisMessage: string;
@@ -192,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiKey: e.API_KEY,
     allowedHosts: allowedHosts(e.HOST, e.ALLOWED_HOSTS),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    ingestLimitBytes: e.INGEST_LIMIT_BYTES,
     timeouts: { headersMs: e.HEADERS_TIMEOUT_MS, requestMs: Math.max(e.REQUEST_TIMEOUT_MS, e.HEADERS_TIMEOUT_MS) },
     crisisMessage: e.CRISIS_MESSAGE,
   });

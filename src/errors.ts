@@ -3,11 +3,11 @@
 // `error.getResponse()`, and the SSE route sends `error.body` as its error event.
 
 export interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string; [detail: string]: unknown };
 }
 
 export abstract class AppError extends Error {
-  abstract readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 500 | 502 | 503;
+  abstract readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 500 | 502 | 503;
   abstract readonly code: string;
 
   get body(): ErrorBody {
@@ -66,6 +66,23 @@ export class MethodNotAllowedError extends AppError {
 
   override get headers() {
     return { Allow: this.allow.join(', ') };
+  }
+}
+
+/** One ingest job at a time: a second is refused, naming the one running. */
+export class ConflictError extends AppError {
+  override readonly name = 'ConflictError';
+  readonly status = 409;
+  readonly code = 'conflict';
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+
+  override get body(): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...this.details } };
   }
 }
 

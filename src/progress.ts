@@ -2,6 +2,7 @@
 // plain lines (every 10% or 5 s) when output goes to a file or CI log. Rates and ETAs come from a
 // moving window, so a stage whose speed changes (embedding sorts texts short to long) still gives
 // an ETA people can plan around.
+import { writeSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 
 export interface Progress {
@@ -14,6 +15,52 @@ export interface Progress {
 
 export function createProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
   return stream.isTTY ? new BarProgress(stream) : new LineProgress(stream);
+}
+
+/** One progress report as data: what a parent process (the server's ingest jobs) reads. */
+export type ProgressEvent =
+  | { type: 'stage'; stage: string; done: number; total: number; unit: string }
+  | { type: 'note'; message: string };
+
+/**
+ * `inner`, and every stage also as JSON lines on file descriptor `fd` (ingest --progress-fd), at
+ * most every 250 ms and always at a stage's start and end, so a reader is never far behind.
+ */
+export function withJsonProgress(inner: Progress, fd: number): Progress {
+  let stage = { stage: '', total: 0, unit: '' };
+  let done = 0;
+  let sentAt = 0;
+  const send = (event: ProgressEvent) => {
+    sentAt = Date.now();
+    try {
+      writeSync(fd, `${JSON.stringify(event)}\n`);
+    } catch {
+      // The reader went away: progress is a courtesy, never a reason to fail an ingest.
+    }
+  };
+  const sendStage = () => stage.stage && send({ type: 'stage', ...stage, done });
+  return {
+    start(phase, total, unit) {
+      inner.start(phase, total, unit);
+      stage = { stage: phase, total, unit };
+      done = 0;
+      sendStage();
+    },
+    update(n) {
+      inner.update(n);
+      done = n;
+      if (Date.now() - sentAt >= 250) sendStage();
+    },
+    stop() {
+      inner.stop();
+      sendStage();
+      stage = { stage: '', total: 0, unit: '' };
+    },
+    note(message) {
+      inner.note(message);
+      send({ type: 'note', message });
+    },
+  };
 }
 
 /** For tests and library use: reports nothing. */

@@ -1,6 +1,8 @@
 // The Hono app, built from its parts. Only main.ts calls serve(); tests build this same app with a
 // real index and call it in-process or on a real port. The parts (corpus, retriever, answerer)
 // come from `serving`, taken once per request, because a live server swaps them for each new build.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Hono } from 'hono';
 import { StreamableHTTPTransport } from '@hono/mcp';
 import { streamSSE } from 'hono/streaming';
@@ -10,7 +12,10 @@ import { MethodNotAllowedError, NotFoundError, toAppError } from '../errors.js';
 import { readJson } from './read-json.js';
 import { paperRecord, paperSummary, searchResults } from './records.js';
 import { allowedMethods, openApiDocument } from './openapi.js';
-import { askSchema, papersQuerySchema, parseRequest, searchSchema, summarizeSchema } from './schemas.js';
+import { askSchema, newConversationSchema, papersQuerySchema, parseRequest, searchSchema, summarizeSchema, updateConversationSchema } from './schemas.js';
+import { ConversationStore, type ConversationScope } from '../conversations/conversation-store.js';
+import { IngestJobs } from './ingest-jobs.js';
+import { readUploads } from './read-uploads.js';
 import { guards } from './guards.js';
 import { openAiRoutes } from './openai-compatible.js';
 import { createMcpServer } from '../mcp/mcp-server.js';
@@ -20,21 +25,32 @@ export interface AppOptions {
   config: Config;
   serving: Serving;
   webDir?: string;
+  /** Saved conversations; by default DATA_DIR/conversations.sqlite, opened on first use. */
+  conversations?: ConversationStore;
 }
 
-export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Hono {
+export function createApp({ config, serving, webDir = WEB_DIR, conversations }: AppOptions): Hono {
   const app = new Hono();
   const ready = () => serving.parts();
+  let saved = conversations;
+  const conversationStore = () => (saved ??= new ConversationStore(path.join(config.dataDir, 'conversations.sqlite')));
+  const jobs = new IngestJobs(config, () => serving.refresh?.() ?? Promise.resolve());
+
+  /** Appends an answered turn to the conversation a request names (checked before answering, so a bad id costs nothing). */
+  const keepTurn = (conversationId: string | undefined, kind: 'ask' | 'summarize', question: string, scope: ConversationScope, result: object) => {
+    if (conversationId) conversationStore().appendTurn(conversationId, { kind, question, scope, result: result as Record<string, unknown> });
+  };
 
   const api = new Hono();
   api.use('*', ...guards(config));
 
   api.get('/health', (c) => {
-    const { status, message, model, corpus, reloads } = serving.health();
+    const { status, message, model, corpus, reloads, progress } = serving.health();
     const m = corpus?.manifest;
     return c.json({
       status,
       message,
+      progress,
       papers: m?.counts.papers ?? 0,
       papersWithText: m?.counts.papersWithText ?? 0,
       chunks: m?.counts.chunks ?? 0,
@@ -58,12 +74,16 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
   api.get('/openapi.json', (c) => c.json(openApiDocument()));
 
   api.post('/ask', async (c) => {
-    const body = await readJson(c, askSchema);
-    return c.json(await ready().answerer.ask(body));
+    const { conversationId, ...body } = await readJson(c, askSchema);
+    if (conversationId) conversationStore().assertExists(conversationId);
+    const result = await ready().answerer.ask(body);
+    keepTurn(conversationId, 'ask', body.question, { filters: body.filters }, result);
+    return c.json(result);
   });
 
   api.post('/chat', async (c) => {
-    const body = await readJson(c, askSchema);
+    const { conversationId, ...body } = await readJson(c, askSchema);
+    if (conversationId) conversationStore().assertExists(conversationId);
     const { answerer } = ready();
     return streamSSE(c, async (stream) => {
       // A client that hangs up cancels the answer, and the LLM request with it.
@@ -78,6 +98,7 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
         const result = await answerer.ask({ ...body, signal: hangUp.signal }, (event) =>
           send(event.type, event.type === 'token' ? { text: event.text } : { citations: event.citations }),
         );
+        keepTurn(conversationId, 'ask', body.question, { filters: body.filters }, result);
         send('done', result);
       } catch (error) {
         // Headers are sent by now: the error travels as an event, in the same shape as everywhere else.
@@ -88,8 +109,11 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
   });
 
   api.post('/summarize', async (c) => {
-    const body = await readJson(c, summarizeSchema);
-    return c.json(await ready().answerer.summarize(body));
+    const { conversationId, ...body } = await readJson(c, summarizeSchema);
+    if (conversationId) conversationStore().assertExists(conversationId);
+    const result = await ready().answerer.summarize(body);
+    keepTurn(conversationId, 'summarize', body.topic ?? '', { filters: body.filters, paperIds: body.paperIds }, result);
+    return c.json(result);
   });
 
   api.post('/search', async (c) => {
@@ -110,6 +134,23 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
 
   api.get('/papers/:id{.+}', (c) => c.json(paperRecord(ready().corpus, c.req.param('id'))));
 
+  api.get('/conversations', (c) => c.json({ conversations: conversationStore().list() }));
+  api.post('/conversations', async (c) => c.json(conversationStore().create(await readJson(c, newConversationSchema)), 201));
+  api.get('/conversations/:id', (c) => c.json(conversationStore().get(c.req.param('id'))));
+  api.patch('/conversations/:id', async (c) => c.json(conversationStore().update(c.req.param('id'), await readJson(c, updateConversationSchema))));
+  api.delete('/conversations/:id', (c) => {
+    conversationStore().delete(c.req.param('id'));
+    return c.body(null, 204);
+  });
+
+  // Files from the page: multipart, one or more "files" parts, in any format ingest reads.
+  api.post('/ingest', async (c) => {
+    const files = await readUploads(c);
+    const job = jobs.start(files);
+    return c.json(job, 202, { Location: `/api/ingest/${job.id}` });
+  });
+  api.get('/ingest/:id', (c) => c.json(jobs.get(c.req.param('id'))));
+
   app.route('/api', api);
 
   // OpenAI-compatible chat completions, for chat front ends and OpenAI SDKs (openai-compatible.ts).
@@ -125,7 +166,9 @@ export function createApp({ config, serving, webDir = WEB_DIR }: AppOptions): Ho
     return (await transport.handleRequest(c)) ?? new Response(null, { status: 202 });
   });
 
-  // The page: web/ as static files, "/" being web/index.html.
+  // The page: web/ as static files, "/" being web/index.html; a saved conversation's link, /c/<id>,
+  // is the same page, which reads the id from its address.
+  app.get('/c/:id', async (c) => c.html(await readFile(path.join(webDir, 'index.html'), 'utf8')));
   app.use('/*', serveStatic({ root: webDir }));
 
   app.notFound((c) => {

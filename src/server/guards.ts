@@ -15,13 +15,18 @@ export function requireApiKey(token: string): MiddlewareHandler {
   };
 }
 
+/** BODY_LIMIT_BYTES for every request but an upload of papers (POST /api/ingest), which has INGEST_LIMIT_BYTES. */
 export function limitBody(config: Config): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: config.bodyLimitBytes,
-    onError: () => {
-      throw new PayloadTooLargeError(`The request body is over the ${config.bodyLimitBytes}-byte limit.`);
-    },
-  });
+  const limit = (maxSize: number, name: string) =>
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new PayloadTooLargeError(`The request body is over the ${maxSize}-byte limit (${name}).`);
+      },
+    });
+  const requests = limit(config.bodyLimitBytes, 'BODY_LIMIT_BYTES');
+  const uploads = limit(config.ingestLimitBytes, 'INGEST_LIMIT_BYTES');
+  return (c, next) => (c.req.method === 'POST' && c.req.path === '/api/ingest' ? uploads(c, next) : requests(c, next));
 }
 
 /** The host part of a Host header or an Origin ("[::1]:3000" → "::1", "http://a.b:80" → "a.b"). */

@@ -6,6 +6,7 @@
 // server on a shared database. A build the server cannot use (another embedding model) is
 // reported, not served.
 import type { Config } from '../config.js';
+import type { ProgressEvent } from '../progress.js';
 import type { LoadedEmbeddings, EmbeddingModelInfo } from '../embeddings/load-embedding-model.js';
 import { IndexNotReadyError } from '../errors.js';
 import { AnswerService } from '../answer/answer-service.js';
@@ -30,6 +31,15 @@ export interface ServingHealth {
   corpus?: Corpus;
   /** Builds swapped in after the first one. */
   reloads: number;
+  /** While the server builds its index: the stage in hand ("embedding", 120 of 480 chunks). */
+  progress?: BuildProgress;
+}
+
+export interface BuildProgress {
+  stage: string;
+  done: number;
+  total: number;
+  unit: string;
 }
 
 /** What the app needs from whatever holds the parts: the parts for a request, and the state for /api/health. */
@@ -38,6 +48,8 @@ export interface Serving {
   health(): ServingHealth;
   /** Resolves once parts() can answer, or the start failed, or `ms` passed (callers then get parts()'s error). */
   whenReady?(ms: number): Promise<void>;
+  /** Looks for a new build now rather than at the next poll (after an upload's ingest). */
+  refresh?(): Promise<unknown>;
 }
 
 /** The parts for one opened build. */
@@ -70,6 +82,7 @@ export class LiveIndex implements Serving {
   private checkError?: string;
   private closed = false;
   private store?: Promise<IndexStore>;
+  private progress?: BuildProgress;
 
   constructor(
     private readonly config: Config,
@@ -94,7 +107,23 @@ export class LiveIndex implements Serving {
     // Serving, but the last check failed (the database is unreachable): say so until one succeeds.
     const failing = this.current && this.checkError;
     const status = failing ? 'error' : this.current ? 'ready' : this.status;
-    return { status, message: failing ? this.checkError : this.message, model: this.loaded?.info, corpus: this.current?.corpus, reloads: this.reloads };
+    return {
+      status,
+      message: failing ? this.checkError : this.message,
+      model: this.loaded?.info,
+      corpus: this.current?.corpus,
+      reloads: this.reloads,
+      progress: this.current ? undefined : this.progress,
+    };
+  }
+
+  /** The first build's progress, read from the ingest command it runs. */
+  reportProgress(event: ProgressEvent): void {
+    if (event.type === 'stage') this.progress = { stage: event.stage, done: event.done, total: event.total, unit: event.unit };
+  }
+
+  refresh(): Promise<OpenOutcome> {
+    return this.check();
   }
 
   /** The embedding model, or the promise of it: the first build is opened while the model loads. */

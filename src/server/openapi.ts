@@ -1,7 +1,7 @@
 // The OpenAPI document served at /api/openapi.json. Request bodies come from the zod schemas the
 // routes validate with, so the document cannot drift from what the server accepts.
 import { z } from 'zod';
-import { askSchema, chatCompletionSchema, searchSchema, summarizeSchema } from './schemas.js';
+import { askSchema, chatCompletionSchema, newConversationSchema, searchSchema, summarizeSchema, updateConversationSchema } from './schemas.js';
 
 const error = {
   description: 'Error',
@@ -66,6 +66,23 @@ export function openApiDocument(): object {
         },
       },
       '/api/papers/{id}': { get: { summary: 'One paper: record, abstract, chunks', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: ok('Paper'), 404: error } } },
+      '/api/conversations': {
+        get: { summary: 'Saved conversations, newest first', responses: { 200: ok('Conversations'), ...errors } },
+        post: { summary: 'Start a conversation; name it in ask, chat or summarize requests (conversationId) and the server appends each turn', requestBody: json(newConversationSchema), responses: { 201: ok('Conversation'), ...errors } },
+      },
+      '/api/conversations/{id}': {
+        get: { summary: 'A conversation with its turns: each question and its answer as shown (segments, citations with spans)', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: ok('Conversation'), 404: error } },
+        patch: { summary: 'Rename a conversation or change its scope', requestBody: json(updateConversationSchema), responses: { 200: ok('Conversation'), 404: error, ...errors } },
+        delete: { summary: 'Delete a conversation and its turns', responses: { 204: { description: 'Deleted' }, 404: error } },
+      },
+      '/api/ingest': {
+        post: {
+          summary: 'Add papers: multipart/form-data, files in parts named "files" (any format ingest reads; at most INGEST_LIMIT_BYTES). Starts an ingest job; one at a time',
+          requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', properties: { files: { type: 'array', items: { type: 'string', format: 'binary' } } } } } } },
+          responses: { 202: ok('The job, running'), 409: error, 415: error, ...errors },
+        },
+      },
+      '/api/ingest/{id}': { get: { summary: 'An ingest job: status, progress (stage, done, total), and when finished the result (counts, files and their errors with lines)', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: ok('Job'), 404: error } } },
       '/api/health': { get: { summary: 'Status, corpus size, build time, reloads, embedding model, answerer mode', responses: { 200: ok('Health') } } },
       '/api/ready': { get: { summary: 'Readiness for a load balancer: 200 while this server can answer, 503 with the reason otherwise', responses: { 200: ok('Ready'), 503: { description: 'Not ready (building, or the index or database is unavailable)' } } } },
       '/v1/models': { get: { summary: 'OpenAI-compatible: the one model, "abstracts-chat"', responses: { 200: ok('Model list'), 401: openAiError } } },

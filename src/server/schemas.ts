@@ -23,6 +23,18 @@ export const filtersSchema = z
   })
   .strict();
 
+/** Names a saved conversation: the server appends the turn to it (GET /api/conversations/:id). */
+const conversationIdSchema = z.string().trim().min(1).max(64);
+
+const scopeSchema = z.object({ filters: filtersSchema.optional(), paperIds: z.array(z.string().max(300)).max(200).optional() }).strict();
+
+export const newConversationSchema = z.object({ title: z.string().max(300).optional(), scope: scopeSchema.optional() }).strict();
+
+export const updateConversationSchema = z
+  .object({ title: z.string().trim().min(1, 'a title must not be empty').max(300).optional(), scope: scopeSchema.optional() })
+  .strict()
+  .refine((v) => v.title !== undefined || v.scope !== undefined, { message: 'give a title or a scope to change' });
+
 const turnSchema = z.object({
   role: z.enum(['user', 'assistant', 'system']),
   content: z.string().max(8000),
@@ -37,6 +49,7 @@ export const askSchema = z
     filters: filtersSchema.optional(),
     history: z.array(turnSchema).max(50).optional(),
     mode: z.enum(['extractive', 'llm']).optional(),
+    conversationId: conversationIdSchema.optional(),
   })
   .strict();
 
@@ -47,6 +60,7 @@ export const summarizeSchema = z
     filters: filtersSchema.optional(),
     k: z.number().int().min(1).max(20).optional(),
     mode: z.enum(['extractive', 'llm']).optional(),
+    conversationId: conversationIdSchema.optional(),
   })
   .strict()
   .refine((v) => v.topic || v.paperIds, { message: 'give a topic or paperIds' });

@@ -31,7 +31,7 @@ export async function startServing(config: Config, live: LiveIndex, { log, inges
       const why = outcome.build === 'new' ? `no index yet: building one from ${config.corpusPath}` : `${outcome.reason}: rebuilding it`;
       log(`${why[0].toUpperCase()}${why.slice(1)}…`);
       live.report('building', why);
-      const code = await runIngest(config, args, ingestOutput);
+      const { code } = await runIngest(config, args, { output: ingestOutput, onProgress: (event) => live.reportProgress(event) });
       // 1 means some records were skipped (and reported); the index was still written.
       if (code !== 0 && code !== 1) throw new Error(`the ingest command failed (exit ${code}); its messages are above`);
       const after = await live.check();
