@@ -156,12 +156,14 @@ describe.skipIf(!hasChromium)('the chat page', () => {
     expect(await page.getByTestId('answer').getByTestId('citation').count()).toBeGreaterThanOrEqual(cited);
   });
 
-  it('exports the answer as Markdown with a reference list', async () => {
+  it('exports the whole chat as Markdown: every question, its answer and every quote of each reference', async () => {
     await askQuestion('How do peer support specialist roles change as positions mature?');
     await page.getByTestId('export-markdown').click();
     const exported = await page.evaluate(() => document.body.dataset.lastExport ?? '');
     expect(exported).toMatch(/\[1\]/);
-    expect(exported).toMatch(/## References\n\n1\. Daniel Poremski, Jonathan Kuek/);
+    expect(exported).toMatch(/## How do peer support specialist roles change as positions mature\?\n\n/);
+    expect(exported).toMatch(/## What did patients say about residential alternatives to hospital\?\n\n/);
+    expect(exported).toMatch(/\*\*References\*\*\n\n1\. Daniel Poremski, Jonathan Kuek/);
     const download = page.waitForEvent('download');
     await page.getByTestId('export-ris').click();
     expect((await download).suggestedFilename()).toBe('cited-papers.ris');
@@ -179,7 +181,7 @@ describe.skipIf(!hasChromium)('the chat page', () => {
   });
 
   it('browses papers and opens one', async () => {
-    await page.getByRole('button', { name: 'Papers' }).click();
+    await page.getByRole('button', { name: 'Papers', exact: true }).click();
     await page.getByTestId('paper-list').locator('li').first().waitFor();
     expect(await page.getByTestId('paper-list').locator('li').count()).toBe(11);
     await page.getByTestId('paper-query').fill('Hong Kong');
@@ -189,11 +191,11 @@ describe.skipIf(!hasChromium)('the chat page', () => {
     const card = page.getByTestId('source-card');
     expect(await card.locator('h3').textContent()).toMatch(/Nine-Month Longitudinal Impact/);
     await card.locator('.abstract').filter({ hasText: 'only a title' }).waitFor();
-    await page.getByRole('button', { name: 'Chat' }).click();
+    await page.getByRole('button', { name: 'Chat', exact: true }).click();
   });
 
   it('wraps a title with a long unbroken word, and shows no bidi override from a paper', async () => {
-    await page.getByRole('button', { name: 'Papers' }).click();
+    await page.getByRole('button', { name: 'Papers', exact: true }).click();
     await page.getByTestId('paper-query').fill('Antidisestablishmentarianism');
     await page.getByTestId('paper-query').press('Enter');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=paper-list] li').length === 1);
@@ -205,7 +207,7 @@ describe.skipIf(!hasChromium)('the chat page', () => {
     expect(shown).toContain('gnp.exe');
     expect(shown).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
-    await page.getByRole('button', { name: 'Chat' }).click();
+    await page.getByRole('button', { name: 'Chat', exact: true }).click();
   });
 
   it('fits a phone-width window', async () => {

@@ -1,7 +1,8 @@
 // The page's BibTeX and RIS exports (web/exports.js, the module the page itself imports), parsed
 // back with the project's own parsers: hand-picked hostile records, then a few hundred random ones.
 import { describe, expect, it } from 'vitest';
-import { bibtexExport, risExport } from '../web/exports.js';
+import { bibtexExport, evidenceCsv, evidenceRows, markdownExport, risExport, type ExportCitation } from '../web/exports.js';
+import { parseSse } from '../web/api.js';
 import { parseBibtex } from '../ingest/parsers/parse-bibtex.js';
 import { parseRis } from '../ingest/parsers/parse-ris.js';
 import type { Paper } from '../src/types.js';
@@ -105,5 +106,69 @@ describe('exports of random hostile records', () => {
     const ris = parseRis(risExport(papers));
     expect(ris).toHaveLength(papers.length);
     ris.forEach((b, i) => expectSame(b, papers[i]));
+  });
+});
+
+// The page's own modules, imported rather than copied: the SSE parser, the Markdown and CSV exports.
+describe('the page modules', () => {
+  const citation = (n: number, over: Partial<ExportCitation> = {}): ExportCitation => ({
+    n,
+    paperId: `p${n}`,
+    label: `Author${n} (2020)`,
+    title: `Title ${n}`,
+    authors: [`Ann Author${n}`],
+    year: 2020,
+    venue: 'Journal',
+    doi: null,
+    spans: [],
+    quote: null,
+    ...over,
+  });
+
+  it('parses Server-Sent Events cut anywhere, with CRLF, comments and multi-line data, keeping the unfinished rest', () => {
+    const stream = ': keep-alive\r\n\r\nevent: token\r\ndata: {"text":"Peer "}\r\n\r\nevent: token\ndata: {"text":\ndata: "support"}\n\nevent: done\ndata: {"answer":"x"}\n\n';
+    const whole = parseSse(stream);
+    expect(whole.events).toEqual([
+      { event: 'token', data: { text: 'Peer ' } },
+      { event: 'token', data: { text: 'support' } },
+      { event: 'done', data: { answer: 'x' } },
+    ]);
+    expect(whole.rest).toBe('');
+    // Fed in pieces, as a network delivers it: the same events, in order.
+    for (const cut of [1, 7, 20, 33, 60]) {
+      const first = parseSse(stream.slice(0, cut));
+      const second = parseSse(first.rest + stream.slice(cut));
+      expect([...first.events, ...second.events]).toEqual(whole.events);
+    }
+  });
+
+  it('exports a conversation as Markdown with each question and every quote of each source', () => {
+    const text = markdownExport(
+      [
+        {
+          question: 'Does peer support reduce stigma?',
+          result: { answer: 'It may [1]. Also [2].', citations: [citation(1, { spans: [{ start: 0, end: 5, text: 'First quote.' }, { start: 9, end: 20, text: 'Second quote.' }, { start: 0, end: 5, text: 'First quote.' }] }), citation(2, { title: null, quote: 'Only quote.' })] },
+        },
+        { question: 'And hope?', result: { answer: 'No abstract says.', citations: [] } },
+      ],
+      'Stigma',
+    );
+    expect(text).toMatch(/^# Stigma\n\n## Does peer support reduce stigma\?\n\nIt may \[1\]\. Also \[2\]\./);
+    expect(text).toContain('1. Ann Author1 (2020). Title 1. Journal.\n   > First quote.\n   > Second quote.\n');
+    expect(text.match(/First quote/g)).toHaveLength(1);
+    expect(text).toContain('2. Ann Author2 (2020). [untitled: Author2 (2020)]. Journal.\n   > Only quote.');
+    expect(text).toContain('## And hope?\n\nNo abstract says.');
+  });
+
+  it('writes the evidence table as CSV: a row per cited sentence, quoted where needed, formulas defused', () => {
+    const result = { answer: '', citations: [citation(1, { spans: [{ start: 0, end: 1, text: 'He said "no", twice.' }, { start: 2, end: 3, text: '=HYPERLINK("x")' }] }), citation(2, { quote: 'One.\nTwo.', design: 'qualitative', sampleSize: 'N = 12' })] };
+    const rows = evidenceRows(result);
+    expect(rows).toHaveLength(3);
+    const csv = evidenceCsv(rows).split('\r\n');
+    expect(csv[0]).toBe('Source,Paper,Year,Design,Sample size,Cited sentence');
+    expect(csv[1]).toBe('1,Author1 (2020): Title 1,2020,,,"He said ""no"", twice."');
+    expect(csv[2]).toBe('1,Author1 (2020): Title 1,2020,,,"\'=HYPERLINK(""x"")"');
+    expect(csv[3]).toBe('2,Author2 (2020): Title 2,2020,qualitative,N = 12,One. Two.');
+    expect(csv.at(-1)).toBe('');
   });
 });

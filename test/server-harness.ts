@@ -8,6 +8,7 @@ import { openStore } from '../src/store/index-store.js';
 import { ingestFiles } from '../ingest/ingest-files.js';
 import type { Config } from '../src/config.js';
 import { SEED, tempDir, testConfig } from './helpers.js';
+import { parseSse } from '../web/api.js';
 
 export interface TestServer {
   url: string;
@@ -53,19 +54,9 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
   };
 }
 
-/** Reads a Server-Sent Events response into [event, data] pairs. */
+/** Reads a Server-Sent Events response into [event, data] pairs, with the page's own parser. */
 export async function readSse(response: Response): Promise<Array<{ event: string; data: any }>> {
-  const text = await response.text();
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim())
-    .map((block) => {
-      const event = block.match(/^event: ?(.*)$/m)?.[1] ?? 'message';
-      const data = block
-        .split('\n')
-        .filter((l) => l.startsWith('data:'))
-        .map((l) => l.replace(/^data: ?/, ''))
-        .join('\n');
-      return { event, data: JSON.parse(data) };
-    });
+  const { events, rest } = parseSse(await response.text());
+  if (rest.trim()) throw new Error(`the stream ended inside an event: ${rest.slice(0, 200)}`);
+  return events;
 }

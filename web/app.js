@@ -1,434 +1,618 @@
-// The chat page. No framework: a few functions over the DOM. Everything that comes from the
-// server (answers, abstracts, titles) is put on the page with textContent, never as HTML.
-import { bibtexExport, risExport } from './exports.js';
+// @ts-check
+// The chat page's wiring: state, the status line, asking and summarising, saved conversations
+// (each at /c/<id>), the docked source card, the Papers tab (search, scope, uploads) and exports.
+// No framework and no build step: ES modules over the DOM (api.js, render.js, exports.js).
+import { api, PageError, streamEvents, uploadFiles } from './api.js';
+import { bibtexExport, evidenceCsv, evidenceRows, markdownExport, risExport } from './exports.js';
+import { addMessage, el, evidenceTable, factsOf, paperItem, paperLinks, renderAbstract, renderAnswer, renderNotices, scrollIntoLog } from './render.js';
 
-const $ = (selector) => document.querySelector(selector);
+/** @typedef {import('./render.js').Result} Result */
+/** @typedef {import('./render.js').Citation} Citation */
+/** @typedef {import('./render.js').PaperRecord} PaperRecord */
+/** @typedef {{ question: string, kind: 'ask' | 'summarize', result: Result }} PageTurn */
+
+/**
+ * @template {Element} [T=HTMLElement]
+ * @param {string} selector
+ * @returns {T}
+ */
+const $ = (selector) => {
+  const found = document.querySelector(selector);
+  if (!found) throw new Error(`the page has no ${selector}`);
+  return /** @type {T} */ (/** @type {unknown} */ (found));
+};
+const input = (/** @type {string} */ selector) => /** @type {HTMLInputElement} */ ($(selector));
 
 const state = {
-  history: [],
-  /** The latest assistant result, for the sources panel and the exports. */
-  latest: null,
+  /** @type {PageTurn[]} */
+  turns: [],
+  /** @type {string | null} */
+  conversationId: null,
+  /** @type {string} */
+  title: '',
+  /** Papers the next questions are limited to ("Ask about these"), with their labels for the chip. */
+  /** @type {Array<{ paperId: string, label: string }>} */
+  scope: [],
+  /** Papers ticked in the Papers tab. */
+  /** @type {Map<string, string>} */
+  selected: new Map(),
+  /** @type {Map<string, Promise<PaperRecord>>} */
   papers: new Map(),
-  apiKey: localStorage.getItem('abstracts-chat-api-key') || '',
+  ready: false,
+  busy: false,
 };
-
-// ---------------------------------------------------------------- HTTP
-
-function headers() {
-  const h = { 'content-type': 'application/json' };
-  if (state.apiKey) h.authorization = `Bearer ${state.apiKey}`;
-  return h;
-}
-
-async function api(path, body) {
-  const res = await fetch(path, body === undefined ? { headers: headers() } : { method: 'POST', headers: headers(), body: JSON.stringify(body) });
-  if (res.status === 401 && askForKey()) return api(path, body);
-  if (!res.ok) throw new Error(await errorMessage(res));
-  return res.json();
-}
-
-async function errorMessage(res) {
-  try {
-    const json = await res.json();
-    return json.error?.message ?? `HTTP ${res.status}`;
-  } catch {
-    return `HTTP ${res.status}`;
-  }
-}
-
-function askForKey() {
-  const key = window.prompt('This server needs an API key:');
-  if (!key) return false;
-  state.apiKey = key.trim();
-  localStorage.setItem('abstracts-chat-api-key', state.apiKey);
-  return true;
-}
-
-/** POSTs and reads Server-Sent Events, calling onEvent(name, data) for each. */
-async function streamEvents(path, body, onEvent) {
-  const res = await fetch(path, { method: 'POST', headers: headers(), body: JSON.stringify(body) });
-  if (res.status === 401 && askForKey()) return streamEvents(path, body, onEvent);
-  if (!res.ok) throw new Error(await errorMessage(res));
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let cut;
-    while ((cut = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const event = /^event: ?(.*)$/m.exec(block)?.[1] ?? 'message';
-      const data = block
-        .split('\n')
-        .filter((l) => l.startsWith('data:'))
-        .map((l) => l.replace(/^data: ?/, ''))
-        .join('\n');
-      if (data) onEvent(event, JSON.parse(data));
-    }
-  }
-}
 
 // ---------------------------------------------------------------- status
 
-// The status line follows the server: while the index builds it polls quickly; once ready it keeps
-// polling slowly, so a new build (an ingest while the page is open) shows up without a reload.
-let shownBuild = null;
-let updatedAt = null;
+// The status line follows the server: while the index builds it polls quickly and shows the stage
+// in hand, with Send disabled and the reason beside it; once ready it polls slowly, so a new build
+// (an upload, or an ingest in a terminal) shows up without a reload.
+let shownBuild = /** @type {string | null} */ (null);
+let updatedAt = /** @type {Date | null} */ (null);
+const STATUS_POLL_MS = Number(new URLSearchParams(location.search).get('statusPoll')) || 10_000;
+
 async function loadStatus() {
+  const status = $('[data-testid=status]');
   try {
     const h = await api('/api/health');
     if (h.status !== 'ready') {
-      $('[data-testid=status]').textContent = `Index ${h.status}${h.message ? `: ${h.message}` : ''}…`;
-      setTimeout(loadStatus, 1500);
+      const p = h.progress;
+      const stage = p ? ` (${p.stage}: ${p.done} of ${p.total} ${p.unit})` : '';
+      status.textContent = h.status === 'error' ? `The index could not be loaded: ${h.message}. Fix the cause (the server log says more), then restart the server.` : `Building the index${stage}…`;
+      setReady(false, h.status === 'error' ? 'Questions can be asked once the index loads.' : 'Send is available once the index is ready.');
+      setTimeout(loadStatus, 1000);
       return;
     }
-    const model = h.embedding ? h.embedding.model : 'unknown model';
-    if (shownBuild !== null && shownBuild !== h.buildId) updatedAt = new Date();
+    if (shownBuild !== null && shownBuild !== h.buildId) {
+      updatedAt = new Date();
+      state.papers.clear();
+      if (!$('#papers-view').hidden) void searchPapers();
+    }
     shownBuild = h.buildId;
+    fillDesigns(h.designs ?? []);
+    const model = h.embedding ? h.embedding.model : 'unknown model';
     const updated = updatedAt ? ` · index updated at ${updatedAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : '';
-    $('[data-testid=status]').textContent =
-      `${h.papers} papers (${h.papersWithText} with text) · ${h.chunks} passages · embeddings: ${model}${h.embedding?.offline ? ' (offline fallback)' : ''} · answers: ${h.answerer === 'llm' ? `LLM (${h.llmModel})` : 'extractive'}${updated}`;
-    $('[data-testid=status]').title = h.builtAt ? `Index built ${new Date(h.builtAt).toLocaleString()}` : '';
+    status.textContent = `Ready · ${h.papers} papers (${h.papersWithText} with text) · ${h.chunks} passages · embeddings: ${model}${h.embedding?.offline ? ' (offline fallback)' : ''} · answers: ${h.answerer === 'llm' ? `LLM (${h.llmModel})` : 'extractive'}${updated}`;
+    status.title = h.builtAt ? `Index built ${new Date(h.builtAt).toLocaleString()}` : '';
     const notice = $('[data-testid=model-notice]');
     if (h.embedding?.offline) {
       notice.hidden = false;
-      notice.textContent =
+      $('.notice-text').textContent =
         h.embedding.wanted === 'offline'
-          ? 'Using the built-in offline embedding model: retrieval is close to keyword matching.'
-          : `The embedding model ${h.embedding.wanted} is not available (${h.embedding.fallbackReason}); using the built-in offline model, so retrieval is close to keyword matching. Run "npm run fetch-model" with internet access to fix this.`;
+          ? 'This server uses the built-in offline embedding model on purpose (EMBEDDING_MODEL=offline).'
+          : `The embedding model ${h.embedding.wanted} is not available (${h.embedding.fallbackReason}), so the built-in offline model is used. Run "npm run fetch-model" with internet access, then restart, to fix this.`;
     }
+    setReady(true);
     setTimeout(loadStatus, STATUS_POLL_MS);
   } catch (error) {
-    $('[data-testid=status]').textContent = `Cannot reach the server: ${error.message}`;
+    status.textContent = errorText(error);
+    setReady(false, 'Send is available once the server answers again.');
     setTimeout(loadStatus, 3000);
   }
 }
-const STATUS_POLL_MS = Number(new URLSearchParams(location.search).get('statusPoll')) || 10_000;
 
-// ---------------------------------------------------------------- filters
+/** @param {boolean} ready @param {string} [reason] */
+function setReady(ready, reason = '') {
+  state.ready = ready;
+  const why = $('#send-reason');
+  why.hidden = ready;
+  why.textContent = reason;
+  updateButtons();
+}
+
+function updateButtons() {
+  for (const id of ['[data-testid=send]', '#summarize']) /** @type {HTMLButtonElement} */ ($(id)).disabled = !state.ready || state.busy;
+  const cited = state.turns.some((t) => t.result.citations.length > 0);
+  for (const id of ['#export-markdown', '#export-bibtex', '#export-ris']) /** @type {HTMLButtonElement} */ ($(id)).disabled = !cited;
+}
+
+/** @param {unknown} error */
+const errorText = (error) => (error instanceof PageError ? error.message : `Something went wrong: ${/** @type {Error} */ (error).message}. Reload the page and try again.`);
+
+/** @param {string[]} designs */
+function fillDesigns(designs) {
+  const select = /** @type {HTMLSelectElement} */ ($('#paper-design'));
+  if (select.options.length > 1 || !designs.length) return;
+  for (const d of designs) select.append(new Option(d[0].toUpperCase() + d.slice(1), d));
+}
+
+// ---------------------------------------------------------------- filters and scope
 
 function currentFilters() {
+  /** @type {{ yearFrom?: number, yearTo?: number, authors?: string, paperIds?: string[] }} */
   const filters = {};
-  const from = Number.parseInt($('#year-from').value, 10);
-  const to = Number.parseInt($('#year-to').value, 10);
-  const author = $('#author').value.trim();
+  const from = Number.parseInt(input('#year-from').value, 10);
+  const to = Number.parseInt(input('#year-to').value, 10);
+  const author = input('#author').value.trim();
   if (Number.isInteger(from)) filters.yearFrom = from;
   if (Number.isInteger(to)) filters.yearTo = to;
   if (author) filters.authors = author;
+  if (state.scope.length) filters.paperIds = state.scope.map((p) => p.paperId);
   return filters;
 }
 
+/** The filters and scope in force, each removable: the scope as a chip with a remove button. */
 function showFilters() {
   const f = currentFilters();
   const parts = [];
   if (f.yearFrom || f.yearTo) parts.push(`years ${f.yearFrom ?? '…'}–${f.yearTo ?? '…'}`);
   if (f.authors) parts.push(`author contains “${f.authors}”`);
-  $('[data-testid=active-filters]').textContent = parts.length ? `Filtering: ${parts.join(', ')} (applies to the next question)` : 'No filters';
-}
-
-// ---------------------------------------------------------------- chat log
-
-function addMessage(role, text) {
-  const li = document.createElement('li');
-  li.className = `message ${role}`;
-  const body = document.createElement('div');
-  body.className = 'body';
-  body.textContent = text;
-  li.append(body);
-  $('#log').append(li);
-  // The question box is sticky at the bottom: keep a message clear of it when scrolling to it.
-  li.style.scrollMarginBottom = `${($('.ask')?.offsetHeight ?? 0) + 16}px`;
-  li.scrollIntoView({ block: 'end' });
-  return li;
-}
-
-/** Renders an answer from its segments: each segment's text, then a chip per citation; "## " segments as headings. */
-function renderSegments(container, segments, citations, themes = []) {
-  container.replaceChildren();
-  const byN = new Map(citations.map((c) => [c.n, c]));
-  let theme = null;
-  for (const [i, segment] of segments.entries()) {
-    const heading = /^## (.*)$/.exec(segment.text);
-    if (heading) {
-      const h = document.createElement('h4');
-      h.className = 'theme';
-      h.textContent = heading[1];
-      container.append(h);
-      theme = themes.find((t) => heading[1] === t.theme || heading[1] === `Shared: ${t.theme}`) ?? null;
-      continue;
-    }
-    // A summary theme's first line says how many papers report it and whether they agree.
-    if (theme && segment.citations.length === 0 && /^## /.test(segments[i - 1]?.text ?? '')) {
-      const note = document.createElement('p');
-      note.className = `agreement ${theme.agreement}`;
-      note.dataset.testid = 'agreement';
-      note.dataset.agreement = theme.agreement;
-      note.textContent = segment.text;
-      container.append(note);
-      continue;
-    }
-    if (container.lastChild && container.lastChild.nodeName !== 'H4' && container.lastChild.nodeName !== 'P') container.append(document.createTextNode(' '));
-    container.append(document.createTextNode(segment.text));
-    for (const n of [...new Set(segment.citations.map((c) => c.n))]) container.append(' ', citationChip(n, byN.get(n)));
+  const box = $('[data-testid=active-filters]');
+  box.replaceChildren();
+  if (parts.length) box.append(el('span', '', `Filtering: ${parts.join(', ')} (applies to the next question)`));
+  if (state.scope.length) {
+    const chip = el('span', 'scope-chip');
+    chip.dataset.testid = 'scope';
+    const names = state.scope.map((p) => p.label);
+    chip.append(el('span', '', `Only: ${names.length > 2 ? `${names.slice(0, 2).join('; ')} and ${names.length - 2} more` : names.join('; ')}`));
+    const remove = el('button', 'remove', '×');
+    remove.type = 'button';
+    remove.setAttribute('aria-label', 'Remove the paper scope');
+    remove.addEventListener('click', () => setScope([]));
+    chip.append(remove);
+    box.append(chip);
   }
+  $('#filter-panel > summary').textContent = parts.length ? `Filters (${parts.length})` : 'Filters';
 }
 
-/** While an answer streams it is plain text; its citations become chips when it is done. */
-function renderStreaming(container, text) {
-  container.textContent = text;
+/** @param {Array<{ paperId: string, label: string }>} papers */
+function setScope(papers) {
+  state.scope = papers;
+  showFilters();
+  if (state.conversationId) void api(`/api/conversations/${state.conversationId}`, { scope: { paperIds: papers.map((p) => p.paperId) } }, 'PATCH').catch(() => {});
 }
 
-function citationChip(n, c) {
-  const chip = document.createElement('button');
-  chip.type = 'button';
-  chip.className = `citation${c && !c.supported ? ' unsupported' : ''}`;
-  chip.dataset.testid = 'citation';
-  chip.dataset.n = String(n);
-  chip.textContent = String(n);
-  chip.setAttribute('aria-label', c ? `Source ${n}: ${c.label}${c.supported ? '' : ' (not clearly supported)'}` : `Source ${n}`);
-  if (c) {
-    chip.addEventListener('click', () => openCard(c, chip));
-    chip.addEventListener('mouseenter', () => openCard(c, chip));
-    chip.addEventListener('focus', () => openCard(c, chip));
+// ---------------------------------------------------------------- asking
+
+const log = () => $('#log');
+
+/** Creates the saved conversation on its first question, and gives it its own address. */
+async function ensureConversation() {
+  if (state.conversationId) return state.conversationId;
+  try {
+    const c = await api('/api/conversations', { scope: { paperIds: state.scope.map((p) => p.paperId) } });
+    state.conversationId = c.id;
+    history.pushState({ id: c.id }, '', `/c/${c.id}`);
+  } catch {
+    // Saving is a courtesy: the question is still answered, and the chat simply is not kept.
+    toast('This chat cannot be saved (the server refused); answers still work.');
   }
-  return chip;
+  return state.conversationId;
 }
 
-function showResult(li, result) {
-  const body = li.querySelector('.body');
-  renderSegments(body, result.segments ?? [{ text: result.answer, citations: [] }], result.citations, result.themes);
-  for (const old of document.querySelectorAll('[data-testid=answer]')) old.removeAttribute('data-testid');
-  body.dataset.testid = 'answer';
-  li.classList.toggle('refusal', !result.answerable);
-  for (const text of [result.notice].filter(Boolean)) {
-    const p = document.createElement('p');
-    p.className = 'notice';
-    p.textContent = text;
-    li.append(p);
-  }
-  if (result.safety === 'crisis') li.classList.add('crisis');
-  state.latest = result;
-  showSources(result);
-  // A reply is read from its start, clear of the question box.
-  li.style.scrollMarginTop = '0.5rem';
-  li.scrollIntoView({ block: li.offsetHeight > window.innerHeight - (($('.ask')?.offsetHeight ?? 0) + 32) ? 'start' : 'end' });
-  for (const id of ['export-markdown', 'export-bibtex', 'export-ris']) $(`#${id}`).disabled = !(result.citations?.length > 0);
-}
-
-function showError(li, message) {
-  li.classList.add('error');
-  li.querySelector('.body').textContent = `Something went wrong: ${message}`;
-}
-
-function sourceItem(label, detail, onOpen) {
-  const li = document.createElement('li');
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.className = 'source-link';
-  button.textContent = label;
-  button.addEventListener('click', onOpen);
-  const small = document.createElement('span');
-  small.className = 'detail';
-  small.textContent = detail;
-  li.append(button, small);
-  return li;
-}
-
-function showSources(result) {
-  const list = $('#sources-list');
-  list.replaceChildren();
-  $('.sources .hint').hidden = true;
-  if (result.citations.length) {
-    $('#sources-title').textContent = 'Sources';
-    for (const c of result.citations) {
-      const facts = [c.year ?? 'n.d.', c.design, c.sampleSize].filter(Boolean).join(' · ');
-      list.append(sourceItem(`[${c.n}] ${c.title ?? c.label}`, `${c.title ? `${c.label} · ` : ''}${facts}`, (e) => openCard(c, e.currentTarget)));
-    }
-  } else {
-    $('#sources-title').textContent = result.closest?.length ? 'Closest papers (not cited)' : 'Sources';
-    for (const p of result.closest ?? []) {
-      list.append(sourceItem(p.title ?? p.label, `${p.label} · relevance ${p.score}`, (e) => openPaper(p.paperId, e.currentTarget, p.title ?? p.label)));
-    }
-  }
-}
-
+/** @param {string} question */
 async function ask(question) {
   const filters = currentFilters();
-  addMessage('user', question);
-  const li = addMessage('assistant', '');
+  state.busy = true;
+  updateButtons();
+  addMessage(log(), 'user', question);
+  const li = addMessage(log(), 'assistant', '');
   li.classList.add('pending');
-  const body = li.querySelector('.body');
+  scrollIntoLog(log(), li);
+  const body = /** @type {HTMLElement} */ (li.querySelector('.body'));
   let streamed = '';
   try {
-    await streamEvents('/api/chat', { question, history: state.history.slice(-8), filters }, (event, data) => {
+    const conversationId = await ensureConversation();
+    const historyTurns = state.turns.slice(-4).flatMap((t) => [
+      { role: 'user', content: t.question || 'Summarise these papers' },
+      { role: 'assistant', content: t.result.answer, paperIds: t.result.citations.map((c) => c.paperId) },
+    ]);
+    await streamEvents('/api/chat', { question, history: historyTurns, filters, ...(conversationId ? { conversationId } : {}) }, (event, data) => {
       if (event === 'token') {
         streamed += data.text;
-        renderStreaming(body, streamed);
+        body.textContent = streamed;
       } else if (event === 'done') {
         li.classList.remove('pending');
-        showResult(li, data);
-        // The cited papers travel with the answer, so a follow-up ("how many took part?") is asked of them.
-        state.history.push({ role: 'user', content: question }, { role: 'assistant', content: data.answer, paperIds: data.citations.map((c) => c.paperId) });
-      } else if (event === 'error') throw new Error(data.error?.message ?? 'the answer failed');
+        state.title ||= question;
+        showTurn(li, { question, kind: 'ask', result: data });
+      } else if (event === 'error') throw new PageError(data.error?.message ?? 'The answer failed. Try again.');
     });
   } catch (error) {
-    li.classList.remove('pending');
-    showError(li, error.message);
+    showError(li, error);
+  } finally {
+    state.busy = false;
+    updateButtons();
   }
 }
 
 async function summarize() {
-  const topic = $('#question').value.trim();
-  const cited = state.latest?.citations?.map((c) => c.paperId) ?? [];
+  const topic = /** @type {HTMLTextAreaElement} */ ($('#question')).value.trim();
+  const latest = state.turns.at(-1)?.result;
+  const cited = state.scope.length ? state.scope.map((p) => p.paperId) : [...new Set(latest?.citations.map((c) => c.paperId) ?? [])];
   if (!topic && cited.length === 0) {
     toast('Type a topic, or ask a question first to summarise the papers it cites.');
     return;
   }
-  addMessage('user', topic ? `Summarize: ${topic}` : `Summarize the ${cited.length} cited paper(s)`);
-  const li = addMessage('assistant', 'Summarising…');
+  state.busy = true;
+  updateButtons();
+  addMessage(log(), 'user', topic ? `Summarize: ${topic}` : `Summarize the ${cited.length} ${state.scope.length ? 'chosen' : 'cited'} paper(s)`);
+  const li = addMessage(log(), 'assistant', 'Summarising…');
+  scrollIntoLog(log(), li);
   try {
-    const result = await api('/api/summarize', topic ? { topic, filters: currentFilters() } : { paperIds: cited });
-    $('#question').value = '';
-    showResult(li, { ...result, answer: result.summary, answerable: result.citations.length > 0 });
+    const conversationId = await ensureConversation();
+    const request = topic ? { topic, filters: currentFilters() } : { paperIds: cited };
+    const result = await api('/api/summarize', { ...request, ...(conversationId ? { conversationId } : {}) });
+    /** @type {HTMLTextAreaElement} */ ($('#question')).value = '';
+    showTurn(li, { question: topic, kind: 'summarize', result: asResult(result) });
   } catch (error) {
-    showError(li, error.message);
+    showError(li, error);
+  } finally {
+    state.busy = false;
+    updateButtons();
   }
+}
+
+/**
+ * A summary's result in an answer's shape.
+ * @param {any} result
+ * @returns {Result}
+ */
+const asResult = (result) => ('summary' in result ? { ...result, answer: result.summary, answerable: result.citations.length > 0 } : result);
+
+/**
+ * Shows an answered turn in its message, with its tools (evidence table, CSV), and keeps it.
+ * @param {HTMLElement} li @param {PageTurn} turn @param {{ scroll?: boolean }} [options]
+ */
+function showTurn(li, turn, { scroll = true } = {}) {
+  const { result } = turn;
+  const body = /** @type {HTMLElement} */ (li.querySelector('.body'));
+  renderAnswer(body, result, (c, chip) => openCard(c, chip));
+  for (const old of document.querySelectorAll('[data-testid=answer]')) old.removeAttribute('data-testid');
+  body.dataset.testid = 'answer';
+  renderNotices(li, result);
+  if (result.citations.length) li.append(answerTools(result));
+  state.turns.push(turn);
+  showSources(result);
+  updateButtons();
+  if (scroll) scrollIntoLog(log(), li);
+}
+
+/**
+ * The evidence table toggle and its CSV download, under an answer.
+ * @param {Result} result
+ */
+function answerTools(result) {
+  const tools = el('div', 'answer-tools');
+  const toggle = el('button', '', 'Evidence table');
+  toggle.type = 'button';
+  toggle.setAttribute('aria-expanded', 'false');
+  const csv = el('button', '', 'Download CSV');
+  csv.type = 'button';
+  csv.dataset.testid = 'evidence-csv';
+  csv.addEventListener('click', () => {
+    const text = evidenceCsv(evidenceRows(result));
+    document.body.dataset.lastExport = text;
+    download('evidence.csv', 'text/csv', text);
+  });
+  /** @type {HTMLElement | null} */
+  let table = null;
+  toggle.addEventListener('click', () => {
+    const open = toggle.getAttribute('aria-expanded') !== 'true';
+    toggle.setAttribute('aria-expanded', String(open));
+    if (open) {
+      table = evidenceTable(result, (n) => {
+        const c = result.citations.find((x) => x.n === n);
+        if (c) openCard(c, toggle);
+      });
+      tools.after(table);
+    } else table?.remove();
+  });
+  tools.append(toggle, csv);
+  return tools;
+}
+
+/** @param {HTMLElement} li @param {unknown} error */
+function showError(li, error) {
+  li.classList.remove('pending');
+  li.classList.add('error');
+  /** @type {HTMLElement} */ (li.querySelector('.body')).textContent = errorText(error);
+}
+
+/** @param {Result} result */
+function showSources(result) {
+  const list = $('#sources-list');
+  list.replaceChildren();
+  /** @type {HTMLElement} */ ($('.sources .hint')).hidden = true;
+  if (result.citations.length) {
+    $('#sources-title').textContent = 'Sources';
+    for (const c of result.citations) {
+      list.append(paperItem(`[${c.n}] ${c.title ?? c.label}`, [c.title ? c.label : '', ...factsOf(c)], (e) => openCard(c, /** @type {HTMLElement} */ (e.currentTarget))));
+    }
+  } else {
+    $('#sources-title').textContent = result.closest?.length ? 'Closest papers (not cited)' : 'Sources';
+    for (const p of result.closest ?? []) {
+      list.append(paperItem(p.title ?? p.label, [p.label, `relevance ${p.score}`], (e) => openPaper(p.paperId, /** @type {HTMLElement} */ (e.currentTarget), p.title ?? p.label)));
+    }
+  }
+  $('#sheet-toggle').textContent = result.citations.length ? `Sources (${result.citations.length})` : 'Sources';
+}
+
+// ---------------------------------------------------------------- saved conversations
+
+/** @param {string} id */
+async function openConversation(id) {
+  try {
+    const c = await api(`/api/conversations/${encodeURIComponent(id)}`);
+    resetChat();
+    state.conversationId = c.id;
+    state.title = c.title;
+    document.title = `${c.title || 'Chat'} · Abstracts chat`;
+    for (const t of c.turnList) {
+      addMessage(log(), 'user', t.kind === 'summarize' ? (t.question ? `Summarize: ${t.question}` : 'Summarize the chosen papers') : t.question);
+      showTurn(addMessage(log(), 'assistant', ''), { question: t.question, kind: t.kind, result: asResult(t.result) }, { scroll: false });
+    }
+    const last = /** @type {HTMLElement | null} */ (log().lastElementChild);
+    if (last) scrollIntoLog(log(), last);
+    const ids = c.scope?.paperIds ?? [];
+    state.scope = await Promise.all(ids.map(async (/** @type {string} */ paperId) => ({ paperId, label: (await paperRecord(paperId).catch(() => null))?.label ?? paperId })));
+    showFilters();
+  } catch (error) {
+    toast(error instanceof PageError && error.status === 404 ? 'That saved chat does not exist any more; starting a new one.' : errorText(error));
+    history.replaceState(null, '', '/');
+    resetChat();
+  }
+}
+
+async function listConversations() {
+  const list = $('#chat-list');
+  try {
+    const { conversations } = await api('/api/conversations');
+    list.replaceChildren(...conversations.map(chatItem));
+    if (!conversations.length) list.append(el('li', 'hint', 'No saved chats yet: ask a question and it is kept here.'));
+  } catch (error) {
+    list.replaceChildren(el('li', 'hint', errorText(error)));
+  }
+}
+
+/** @param {{ id: string, title: string, updatedAt: string, turns: number }} c */
+function chatItem(c) {
+  const li = el('li', 'chat-item');
+  const open = el('a', 'source-link', c.title || 'Untitled chat');
+  open.href = `/c/${c.id}`;
+  open.addEventListener('click', (e) => {
+    e.preventDefault();
+    history.pushState({ id: c.id }, '', `/c/${c.id}`);
+    showView('chat');
+    void openConversation(c.id);
+  });
+  const detail = el('span', 'detail', `${c.turns} turn${c.turns === 1 ? '' : 's'} · ${new Date(c.updatedAt).toLocaleString()}`);
+  const rename = el('button', '', 'Rename');
+  rename.type = 'button';
+  rename.setAttribute('aria-label', `Rename “${c.title || 'Untitled chat'}”`);
+  rename.addEventListener('click', async () => {
+    const title = window.prompt('New name for this chat:', c.title);
+    if (!title?.trim()) return;
+    await api(`/api/conversations/${c.id}`, { title: title.trim() }, 'PATCH').catch((e) => toast(errorText(e)));
+    void listConversations();
+  });
+  const remove = el('button', '', 'Delete');
+  remove.type = 'button';
+  remove.setAttribute('aria-label', `Delete “${c.title || 'Untitled chat'}”`);
+  remove.addEventListener('click', async () => {
+    if (!window.confirm(`Delete “${c.title || 'Untitled chat'}”? This cannot be undone.`)) return;
+    await api(`/api/conversations/${c.id}`, undefined, 'DELETE').catch((e) => toast(errorText(e)));
+    if (state.conversationId === c.id) newChat();
+    void listConversations();
+  });
+  li.append(open, detail, rename, remove);
+  return li;
 }
 
 // ---------------------------------------------------------------- source card
 
-async function paperRecord(paperId) {
-  if (!state.papers.has(paperId)) state.papers.set(paperId, api(`/api/papers/${encodeURIComponent(paperId)}`));
-  return state.papers.get(paperId);
+/** @param {string} paperId @returns {Promise<PaperRecord>} */
+function paperRecord(paperId) {
+  let record = state.papers.get(paperId);
+  if (!record) {
+    record = api(`/api/papers/${encodeURIComponent(paperId)}`);
+    record.catch(() => state.papers.delete(paperId));
+    state.papers.set(paperId, record);
+  }
+  return record;
 }
 
+let cardFor = /** @type {string | null} */ (null);
+let cardOpener = /** @type {HTMLElement | null} */ (null);
+/** @type {{ paperId: string, label: string } | null} */
+let cardPaper = null;
+
+/**
+ * @param {PaperRecord} paper @param {Array<{ start: number, end: number }>} spans
+ */
 function fillCard(paper, spans) {
-  const card = $('[data-testid=source-card]');
-  card.querySelector('h3').textContent = paper.title ?? paper.label;
+  const card = $('#card');
+  /** @type {HTMLElement} */ (card.querySelector('h3')).textContent = paper.title ?? paper.label;
   const authors = paper.authors.map((a) => (a.given ? `${a.given} ${a.family}` : a.family)).join(', ') + (paper.authorsTruncated ? ', et al.' : '');
-  card.querySelector('.meta').textContent = [paper.title ? paper.label : null, authors, paper.year ?? 'n.d.', paper.venue, [paper.volume, paper.issue && `(${paper.issue})`, paper.pages].filter(Boolean).join(' ')].filter(Boolean).join(' · ');
-  card.querySelector('.facts').textContent = [paper.design, paper.sampleSize].filter(Boolean).join(' · ');
-  const doi = card.querySelector('.doi');
-  doi.replaceChildren();
-  if (paper.doi) {
-    const a = document.createElement('a');
-    a.href = `https://doi.org/${encodeURI(paper.doi)}`;
-    a.rel = 'noopener noreferrer';
-    a.target = '_blank';
-    a.textContent = `https://doi.org/${paper.doi}`;
-    doi.append(a);
-  }
-  const abstract = card.querySelector('.abstract');
-  abstract.replaceChildren();
+  const where = [paper.volume, paper.issue && `(${paper.issue})`, paper.pages].filter(Boolean).join(' ');
+  /** @type {HTMLElement} */ (card.querySelector('.meta')).textContent = [paper.title ? paper.label : null, authors, paper.year ?? 'n.d.', paper.venue, where].filter(Boolean).join(' · ');
+  /** @type {HTMLElement} */ (card.querySelector('.facts')).textContent = [paper.design, paper.sampleSize].filter(Boolean).join(' · ');
+  /** @type {HTMLElement} */ (card.querySelector('.links')).replaceChildren(...paperLinks(paper).flatMap((a, i) => (i ? [' · ', a] : [a])));
+  const abstract = /** @type {HTMLElement} */ (card.querySelector('.abstract'));
   if (!paper.abstract) {
     abstract.textContent = paper.hasText ? 'No abstract: this record has only a title.' : 'No title or abstract in this record.';
     return;
   }
-  // Highlight the supporting spans by offset: the quote is exactly abstract.slice(start, end).
-  const marks = [...spans].sort((a, b) => a.start - b.start);
-  let last = 0;
-  for (const s of marks) {
-    if (s.start < last) continue;
-    abstract.append(document.createTextNode(paper.abstract.slice(last, s.start)));
-    const mark = document.createElement('mark');
-    mark.dataset.testid = 'evidence';
-    mark.textContent = paper.abstract.slice(s.start, s.end);
-    abstract.append(mark);
-    last = s.end;
-  }
-  abstract.append(document.createTextNode(paper.abstract.slice(last)));
+  renderAbstract(abstract, paper.abstract, paper.sections ?? [], spans);
 }
 
-let cardFor = null;
-
-/** Shows the card at once with what is known, while the full record loads. */
-function startCard(title, anchor) {
-  const card = $('[data-testid=source-card]');
-  card.querySelector('h3').textContent = title;
-  for (const sel of ['.meta', '.facts', '.doi']) card.querySelector(sel).replaceChildren();
-  card.querySelector('.abstract').textContent = 'Loading…';
-  showCard(anchor);
+/** Shows the card at once with what is known, while the full record loads. @param {string} title @param {HTMLElement} opener */
+function startCard(title, opener) {
+  const card = $('#card');
+  /** @type {HTMLElement} */ (card.querySelector('h3')).textContent = title;
+  for (const sel of ['.meta', '.facts', '.links']) /** @type {HTMLElement} */ (card.querySelector(sel)).replaceChildren();
+  /** @type {HTMLElement} */ (card.querySelector('.abstract')).textContent = 'Loading…';
+  // The card docks in the view it was opened from: beside the conversation, or beside the paper list.
+  const dock = opener.closest('#papers-view') ? $('#papers-side') : $('#side-panel');
+  if (card.parentElement !== dock) dock.prepend(card);
+  card.hidden = false;
+  cardOpener = opener;
+  if (dock.id === 'side-panel') openSheet(true);
+  // On a phone the sheet takes the lower part of the screen: keep the cited sentence in view above it.
+  requestAnimationFrame(() => {
+    if (opener.closest('#log')) opener.scrollIntoView({ block: 'nearest' });
+  });
 }
 
-async function openCard(citation, anchor) {
-  if (cardFor === citation.paperId && !$('#card-layer').hidden) return;
+/** @param {Citation} citation @param {HTMLElement} opener */
+async function openCard(citation, opener) {
+  if (cardFor === citation.paperId && !$('#card').hidden) return;
   cardFor = citation.paperId;
-  startCard(citation.title ?? citation.label, anchor);
-  // Highlights are offsets into the abstract; a title-only paper's "quote" is its title, shown as the heading.
+  cardPaper = { paperId: citation.paperId, label: citation.label };
+  startCard(citation.title ?? citation.label, opener);
+  // Highlights are offsets into the abstract; a title-only paper's "quote" is its title, the heading.
   const spans = (citation.spans ?? []).filter((s) => s.field !== 'title');
   try {
     const paper = await paperRecord(citation.paperId);
     if (cardFor !== citation.paperId) return;
     fillCard(paper, spans);
-    showCard(anchor);
-    $('[data-testid=evidence]')?.scrollIntoView({ block: 'nearest' });
+    document.querySelector('#card [data-testid=evidence]')?.scrollIntoView({ block: 'nearest' });
   } catch (error) {
-    toast(`Could not open the source: ${error.message}`);
+    // A paper dropped by a later re-ingest still shows what the saved answer quoted.
+    const abstract = /** @type {HTMLElement} */ ($('#card .abstract'));
+    abstract.replaceChildren(el('p', 'hint', `${errorText(error)} What the answer quoted:`), ...(citation.spans ?? []).map((s) => el('mark', '', s.text)));
   }
 }
 
-async function openPaper(paperId, anchor, title) {
+/** @param {string} paperId @param {HTMLElement} opener @param {string} title */
+async function openPaper(paperId, opener, title) {
   cardFor = paperId;
-  startCard(title ?? '', anchor);
+  startCard(title, opener);
   try {
-    fillCard(await paperRecord(paperId), []);
-    showCard(anchor);
+    const paper = await paperRecord(paperId);
+    cardPaper = { paperId, label: paper.label };
+    fillCard(paper, []);
   } catch (error) {
-    toast(`Could not open the paper: ${error.message}`);
+    /** @type {HTMLElement} */ ($('#card .abstract')).textContent = errorText(error);
   }
-}
-
-function showCard(anchor) {
-  const layer = $('#card-layer');
-  layer.hidden = false;
-  layer.dataset.anchor = anchor?.dataset?.n ?? '';
 }
 
 function closeCard() {
-  $('#card-layer').hidden = true;
+  if ($('#card').hidden) return;
+  $('#card').hidden = true;
   cardFor = null;
+  if (!state.turns.length) openSheet(false);
+  cardOpener?.focus();
 }
 
-// ---------------------------------------------------------------- paper browser
+/** On phones the sources and the card sit in a bottom sheet, in the page's flow (never over the answer). @param {boolean} open */
+function openSheet(open) {
+  $('.side').classList.toggle('open', open);
+  $('#sheet-toggle').setAttribute('aria-expanded', String(open));
+}
 
-async function searchPapers(q) {
+// ---------------------------------------------------------------- papers tab
+
+async function searchPapers() {
   const list = $('#paper-list');
+  const q = input('#paper-query').value.trim();
+  const params = new URLSearchParams({ limit: '500', sort: /** @type {HTMLSelectElement} */ ($('#paper-sort')).value });
+  if (q) params.set('q', q);
+  for (const [id, key] of [['#paper-year-from', 'yearFrom'], ['#paper-year-to', 'yearTo']]) if (input(id).value) params.set(key, input(id).value);
+  const design = /** @type {HTMLSelectElement} */ ($('#paper-design')).value;
+  if (design) params.set('design', design);
   try {
-    const result = await api(`/api/papers?limit=200${q ? `&q=${encodeURIComponent(q)}` : ''}`);
-    $('#paper-count').textContent = `${result.total} paper(s)${q ? ` matching “${q}”` : ''}`;
-    list.replaceChildren(
-      ...result.papers.map((p) =>
-        sourceItem(p.title ?? p.label, `${p.title ? `${p.label} · ` : ''}${[p.design, p.sampleSize].filter(Boolean).join(' · ')}${p.hasText ? '' : ' · no text'}`, (e) =>
-          openPaper(p.paperId, e.currentTarget, p.title ?? p.label),
-        ),
-      ),
-    );
+    const result = await api(`/api/papers?${params}`);
+    $('#paper-count').textContent = `${result.total} paper(s)${q ? ` matching “${q}”` : ''}${result.total > result.papers.length ? `, the first ${result.papers.length} shown` : ''}`;
+    list.replaceChildren(...result.papers.map(paperRow));
   } catch (error) {
-    $('#paper-count').textContent = `Could not list papers: ${error.message}`;
+    $('#paper-count').textContent = `Could not list the papers. ${errorText(error)}`;
+  }
+}
+
+/** @param {PaperRecord} p */
+function paperRow(p) {
+  const li = paperItem(p.title ?? p.label, [p.title ? p.label : '', ...factsOf(p), p.hasText ? '' : 'no text'], (e) => openPaper(p.paperId, /** @type {HTMLElement} */ (e.currentTarget), p.title ?? p.label));
+  const box = el('input');
+  box.type = 'checkbox';
+  box.checked = state.selected.has(p.paperId);
+  box.setAttribute('aria-label', `Select ${p.label}`);
+  box.addEventListener('change', () => {
+    if (box.checked) state.selected.set(p.paperId, p.label);
+    else state.selected.delete(p.paperId);
+    showSelection();
+  });
+  li.prepend(box);
+  const links = paperLinks(p);
+  if (links.length) li.append(el('span', 'links'), ...links.flatMap((a, i) => (i ? [' · ', a] : [a])));
+  return li;
+}
+
+function showSelection() {
+  const n = state.selected.size;
+  const askThese = /** @type {HTMLButtonElement} */ ($('#ask-about-these'));
+  askThese.disabled = n === 0;
+  askThese.textContent = n ? `Ask about these (${n})` : 'Ask about these';
+  /** @type {HTMLButtonElement} */ ($('#clear-selection')).disabled = n === 0;
+}
+
+// ---------------------------------------------------------------- uploads
+
+/** @param {File[]} files */
+async function addFiles(files) {
+  if (!files.length) return;
+  showView('papers');
+  const status = $('#upload-status');
+  const errors = $('#upload-errors');
+  errors.replaceChildren();
+  status.textContent = `Uploading ${files.length} file(s)…`;
+  try {
+    let job = await uploadFiles(files);
+    while (job.status === 'running') {
+      const p = job.progress;
+      status.textContent = p ? `Adding ${files.length} file(s): ${p.stage}, ${p.done} of ${p.total} ${p.unit}…` : `Adding ${files.length} file(s): starting…`;
+      await new Promise((r) => setTimeout(r, 400));
+      job = await api(`/api/ingest/${job.id}`);
+    }
+    if (job.status === 'failed') {
+      status.textContent = job.error;
+      return;
+    }
+    const r = job.result;
+    const records = r.files.reduce((/** @type {number} */ n, /** @type {{ records: number }} */ f) => n + f.records, 0);
+    status.textContent = `Done: ${r.files.length} file(s), ${records} record(s): ${r.added} new, ${r.updated} already in the library (updated), ${r.skipped} skipped; ${r.chunks.embedded} passages embedded. The new papers are being served now.`;
+    for (const f of r.files) for (const e of f.errors) errors.append(el('li', '', `${f.file}${e.line ? `, line ${e.line}` : ''}: ${e.message}`));
+    state.papers.clear();
+    await loadStatusOnce();
+    void searchPapers();
+  } catch (error) {
+    status.textContent = errorText(error);
+  }
+}
+
+/** Refreshes the status line now (after an upload), without starting another polling loop. */
+async function loadStatusOnce() {
+  try {
+    const h = await api('/api/health');
+    if (h.status === 'ready' && h.buildId !== shownBuild) {
+      shownBuild = h.buildId;
+      updatedAt = new Date();
+      $('[data-testid=status]').textContent = `Ready · ${h.papers} papers (${h.papersWithText} with text) · ${h.chunks} passages · index updated at ${updatedAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`;
+    }
+  } catch {
+    // The polling loop reports it.
   }
 }
 
 // ---------------------------------------------------------------- exports
 
-function markdownExport(result) {
-  const refs = result.citations.map((c) => {
-    const where = [c.venue, c.doi ? `https://doi.org/${c.doi}` : c.url].filter(Boolean).join('. ');
-    return `${c.n}. ${c.authors.join(', ') || c.label} (${c.year ?? 'n.d.'}). ${c.title ?? '[untitled]'}.${where ? ` ${where}.` : ''}${c.quote ? `\n   > ${c.quote}` : ''}`;
-  });
-  return `${result.answer}\n\n## References\n\n${refs.join('\n')}\n`;
-}
-
+/** Every paper the chat cites, as full records where the index still has them. */
 async function citedPapers() {
-  const ids = [...new Set(state.latest.citations.map((c) => c.paperId))];
-  return Promise.all(ids.map(paperRecord));
+  /** @type {Map<string, Citation>} */
+  const cited = new Map();
+  for (const t of state.turns) for (const c of t.result.citations) if (!cited.has(c.paperId)) cited.set(c.paperId, c);
+  return Promise.all(
+    [...cited.values()].map(async (c) => {
+      const p = await paperRecord(c.paperId).catch(() => null);
+      // A paper gone since (a re-ingest) is exported from what the saved answer recorded of it.
+      return p ? { ...p, id: p.paperId } : { id: c.paperId, label: c.label, title: c.title, authors: c.authors.map((name) => ({ family: name })), year: c.year, venue: c.venue, doi: c.doi, url: c.url };
+    }),
+  );
 }
 
+/** @param {string} name @param {string} type @param {string} text */
 function download(name, type, text) {
   const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
+  const a = el('a');
   a.href = url;
   a.download = name;
   document.body.append(a);
@@ -437,12 +621,13 @@ function download(name, type, text) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** @param {string} text */
 async function copyText(text) {
   try {
     await navigator.clipboard.writeText(text);
     return true;
   } catch {
-    const area = document.createElement('textarea');
+    const area = el('textarea');
     area.value = text;
     document.body.append(area);
     area.select();
@@ -452,67 +637,141 @@ async function copyText(text) {
   }
 }
 
+/** @param {string} text */
 function toast(text) {
   const t = $('#toast');
   t.textContent = text;
   t.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => (t.hidden = true), 4000);
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (t.hidden = true), 5000);
 }
+let toastTimer = /** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined);
 
 // ---------------------------------------------------------------- wiring
 
-function newChat() {
-  state.history = [];
-  state.latest = null;
-  $('#log').replaceChildren();
+function resetChat() {
+  state.turns = [];
+  state.conversationId = null;
+  state.title = '';
+  state.scope = [];
+  log().replaceChildren();
   $('#sources-list').replaceChildren();
-  $('.sources .hint').hidden = false;
+  /** @type {HTMLElement} */ ($('.sources .hint')).hidden = false;
   $('#sources-title').textContent = 'Sources';
-  for (const id of ['export-markdown', 'export-bibtex', 'export-ris']) $(`#${id}`).disabled = true;
-  closeCard();
-  $('#question').focus();
+  $('#sheet-toggle').textContent = 'Sources';
+  $('#card').hidden = true;
+  cardFor = null;
+  openSheet(false);
+  showFilters();
+  updateButtons();
 }
+
+function newChat() {
+  resetChat();
+  document.title = 'Abstracts chat';
+  if (location.pathname !== '/') history.pushState(null, '', '/');
+  /** @type {HTMLElement} */ ($('#question')).focus();
+}
+
+/** @param {string} view */
+function showView(view) {
+  for (const t of document.querySelectorAll('.tab')) t.setAttribute('aria-pressed', String(/** @type {HTMLElement} */ (t).dataset.view === view));
+  $('#chat-view').hidden = view !== 'chat';
+  $('#papers-view').hidden = view !== 'papers';
+  $('#chats-view').hidden = view !== 'chats';
+  if (view === 'papers' && !$('#paper-list').children.length) void searchPapers();
+  if (view === 'chats') void listConversations();
+}
+
+/** The conversation an address names: /c/<id>. */
+const conversationInPath = () => /^\/c\/([^/]+)$/.exec(location.pathname)?.[1] ?? null;
 
 $('#ask').addEventListener('submit', (e) => {
   e.preventDefault();
-  const question = $('#question').value.trim();
-  if (!question) return;
-  $('#question').value = '';
-  ask(question);
+  const box = /** @type {HTMLTextAreaElement} */ ($('#question'));
+  const question = box.value.trim();
+  if (!question || !state.ready || state.busy) return;
+  box.value = '';
+  void ask(question);
 });
 $('#question').addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
     e.preventDefault();
-    $('#ask').requestSubmit();
+    /** @type {HTMLFormElement} */ ($('#ask')).requestSubmit();
   }
 });
 $('#summarize').addEventListener('click', summarize);
 $('#new-chat').addEventListener('click', newChat);
 $('#filters').addEventListener('input', showFilters);
 $('#filters').addEventListener('submit', (e) => e.preventDefault());
-$('#card-layer .close').addEventListener('click', closeCard);
+$('#card .close').addEventListener('click', closeCard);
+$('#card .ask-paper').addEventListener('click', () => {
+  if (!cardPaper) return;
+  setScope([cardPaper]);
+  closeCard();
+  showView('chat');
+  /** @type {HTMLElement} */ ($('#question')).focus();
+});
+$('#sheet-toggle').addEventListener('click', () => openSheet(!$('.side').classList.contains('open')));
 document.addEventListener('keydown', (e) => e.key === 'Escape' && closeCard());
+// A click outside the card (and not on what opens one) closes it.
+document.addEventListener('click', (e) => {
+  const target = /** @type {Element} */ (e.target);
+  if (!$('#card').hidden && !target.closest('#card, .citation, .source-link, .sheet-toggle, .answer-tools')) closeCard();
+});
 $('#export-markdown').addEventListener('click', async () => {
-  if (!state.latest) return;
-  const text = markdownExport(state.latest);
+  const text = markdownExport(state.turns, state.title || undefined);
   document.body.dataset.lastExport = text;
-  toast((await copyText(text)) ? 'Answer copied as Markdown.' : 'Copy failed; your browser blocked the clipboard.');
+  toast((await copyText(text)) ? 'The chat was copied as Markdown.' : 'Copy failed: the browser blocked the clipboard.');
 });
 $('#export-bibtex').addEventListener('click', async () => download('cited-papers.bib', 'application/x-bibtex', bibtexExport(await citedPapers())));
 $('#export-ris').addEventListener('click', async () => download('cited-papers.ris', 'application/x-research-info-systems', risExport(await citedPapers())));
 $('#paper-search').addEventListener('submit', (e) => {
   e.preventDefault();
-  searchPapers($('#paper-query').value.trim());
+  void searchPapers();
 });
-for (const tab of document.querySelectorAll('.tab')) {
-  tab.addEventListener('click', () => {
-    for (const t of document.querySelectorAll('.tab')) t.setAttribute('aria-pressed', String(t === tab));
-    $('#chat-view').hidden = tab.dataset.view !== 'chat';
-    $('#papers-view').hidden = tab.dataset.view !== 'papers';
-    if (tab.dataset.view === 'papers' && !$('#paper-list').children.length) searchPapers('');
-  });
-}
+for (const id of ['#paper-sort', '#paper-design']) $(id).addEventListener('change', () => void searchPapers());
+$('#ask-about-these').addEventListener('click', () => {
+  setScope([...state.selected].map(([paperId, label]) => ({ paperId, label })));
+  showView('chat');
+  /** @type {HTMLElement} */ ($('#question')).focus();
+});
+$('#clear-selection').addEventListener('click', () => {
+  state.selected.clear();
+  for (const box of document.querySelectorAll('#paper-list input[type=checkbox]')) /** @type {HTMLInputElement} */ (box).checked = false;
+  showSelection();
+});
+$('#file-input').addEventListener('change', () => {
+  const picker = input('#file-input');
+  void addFiles([...(picker.files ?? [])]);
+  picker.value = '';
+});
+// Files dropped anywhere on the page are added; the drop zone shows where they go.
+document.addEventListener('dragover', (e) => {
+  if (!e.dataTransfer?.types.includes('Files')) return;
+  e.preventDefault();
+  $('#dropzone').classList.add('dragging');
+});
+document.addEventListener('dragleave', (e) => {
+  if (!e.relatedTarget) $('#dropzone').classList.remove('dragging');
+});
+document.addEventListener('drop', (e) => {
+  if (!e.dataTransfer?.files.length) return;
+  e.preventDefault();
+  $('#dropzone').classList.remove('dragging');
+  void addFiles([...e.dataTransfer.files]);
+});
+for (const tab of document.querySelectorAll('.tab')) tab.addEventListener('click', () => showView(/** @type {HTMLElement} */ (tab).dataset.view ?? 'chat'));
+window.addEventListener('popstate', () => {
+  const id = conversationInPath();
+  if (id) void openConversation(id);
+  else resetChat();
+});
 
+// Filters start open where there is room for them, folded on a phone.
+/** @type {HTMLDetailsElement} */ ($('#filter-panel')).open = window.matchMedia('(min-width: 761px)').matches;
 showFilters();
-loadStatus();
+updateButtons();
+void loadStatus();
+const opening = conversationInPath();
+if (opening) void openConversation(opening);

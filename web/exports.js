@@ -127,3 +127,89 @@ export function risExport(papers) {
     })
     .join('\n');
 }
+
+/**
+ * @typedef {{ start: number, end: number, text: string, field?: string }} Span
+ * @typedef {{ n: number, paperId: string, label: string, title: string | null, authors: string[], year: number | null, venue?: string | null, doi?: string | null, url?: string | null, quote?: string | null, spans?: Span[], design?: string | null, sampleSize?: string | null }} ExportCitation
+ * @typedef {{ answer: string, citations: ExportCitation[] }} ExportResult
+ * @typedef {{ question: string, result: ExportResult }} ExportTurn
+ */
+
+/**
+ * Every sentence an answer quotes from a source, in the order it cites them, each once.
+ * @param {ExportCitation} c
+ */
+export function quotesOf(c) {
+  const texts = (c.spans?.length ? c.spans.map((s) => s.text) : [c.quote]).filter((t) => typeof t === 'string' && t.trim() !== '');
+  return [...new Set(/** @type {string[]} */ (texts))];
+}
+
+/** @param {ExportCitation} c */
+function reference(c) {
+  const where = [c.venue, c.doi ? `https://doi.org/${c.doi}` : c.url].filter(Boolean).join('. ');
+  const quotes = quotesOf(c).map((q) => `\n   > ${q.replace(/\s+/g, ' ').trim()}`);
+  return `${c.n}. ${c.authors.join(', ') || c.label} (${c.year ?? 'n.d.'}). ${c.title ?? `[untitled: ${c.label}]`}.${where ? ` ${where}.` : ''}${quotes.join('')}`;
+}
+
+/**
+ * A conversation (or one answer) as Markdown: each question, its answer with [n] markers, and its
+ * references with every sentence quoted from each.
+ * @param {ExportTurn[]} turns @param {string} [title]
+ */
+export function markdownExport(turns, title) {
+  const parts = title ? [`# ${title}`] : [];
+  for (const { question, result } of turns) {
+    parts.push(`## ${question || 'Summary of the chosen papers'}`, result.answer.trim());
+    if (result.citations.length) parts.push(`**References**\n\n${result.citations.map(reference).join('\n')}`);
+  }
+  return `${parts.join('\n\n')}\n`;
+}
+
+/**
+ * @typedef {{ n: number, paper: string, paperId: string, year: number | null, design: string, sampleSize: string, sentence: string }} EvidenceRow
+ */
+
+/**
+ * The evidence table of an answer or summary: a row per cited sentence.
+ * @param {ExportResult} result
+ * @returns {EvidenceRow[]}
+ */
+export function evidenceRows(result) {
+  return result.citations.flatMap((c) =>
+    quotesOf(c).map((sentence) => ({
+      n: c.n,
+      paper: c.title ? `${c.label}: ${c.title}` : c.label,
+      paperId: c.paperId,
+      year: c.year,
+      design: c.design ?? '',
+      sampleSize: c.sampleSize ?? '',
+      sentence: sentence.replace(/\s+/g, ' ').trim(),
+    })),
+  );
+}
+
+export const EVIDENCE_COLUMNS = /** @type {const} */ ([
+  ['n', 'Source'],
+  ['paper', 'Paper'],
+  ['year', 'Year'],
+  ['design', 'Design'],
+  ['sampleSize', 'Sample size'],
+  ['sentence', 'Cited sentence'],
+]);
+
+/**
+ * A CSV field: quoted when it must be (RFC 4180), and a leading =, +, - or @ defused, so a
+ * spreadsheet shows a sentence rather than running it as a formula.
+ * @param {unknown} value
+ */
+function csvField(value) {
+  let text = value === null || value === undefined ? '' : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** @param {EvidenceRow[]} rows */
+export function evidenceCsv(rows) {
+  const lines = [EVIDENCE_COLUMNS.map(([, name]) => name), ...rows.map((r) => EVIDENCE_COLUMNS.map(([key]) => r[key]))];
+  return `${lines.map((line) => line.map(csvField).join(',')).join('\r\n')}\r\n`;
+}

@@ -61,6 +61,7 @@ export function paperReference(p: Paper) {
     year: p.year,
     venue: p.venue,
     doi: p.doi,
+    pmid: p.pmid,
     url: p.url,
     design: p.design,
     sampleSize: p.sampleSize,

@@ -10,7 +10,8 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { WEB_DIR, type Config } from '../config.js';
 import { MethodNotAllowedError, NotFoundError, toAppError } from '../errors.js';
 import { readJson } from './read-json.js';
-import { paperRecord, paperSummary, searchResults } from './records.js';
+import { paperRecord, paperSummary, searchResults, sortPapers } from './records.js';
+import { STUDY_DESIGNS } from '../types.js';
 import { allowedMethods, openApiDocument } from './openapi.js';
 import { askSchema, newConversationSchema, papersQuerySchema, parseRequest, searchSchema, summarizeSchema, updateConversationSchema } from './schemas.js';
 import { ConversationStore, type ConversationScope } from '../conversations/conversation-store.js';
@@ -62,6 +63,7 @@ export function createApp({ config, serving, webDir = WEB_DIR, conversations }: 
       embedding: model ? { model: model.modelId, wanted: model.wanted, offline: model.offline, fallbackReason: model.fallbackReason, dims: model.dims, dtype: model.dtype } : null,
       answerer: config.llm ? 'llm' : 'extractive',
       llmModel: config.llm?.model,
+      designs: STUDY_DESIGNS,
     });
   });
 
@@ -127,8 +129,8 @@ export function createApp({ config, serving, webDir = WEB_DIR, conversations }: 
   });
 
   api.get('/papers', (c) => {
-    const { q, yearFrom, yearTo, limit, offset } = parseRequest(papersQuerySchema, c.req.query(), 'query', 'query');
-    const matches = ready().corpus.findPapers({ yearFrom, yearTo }, q);
+    const { q, yearFrom, yearTo, design, sort, limit, offset } = parseRequest(papersQuerySchema, c.req.query(), 'query', 'query');
+    const matches = sortPapers(ready().corpus.findPapers({ yearFrom, yearTo, design }, q), sort);
     return c.json({ total: matches.length, offset, limit, papers: matches.slice(offset, offset + limit).map(paperSummary) });
   });
 

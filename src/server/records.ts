@@ -10,6 +10,14 @@ export function paperSummary(p: Paper) {
   return { ...paperReference(p), hasText: p.hasText };
 }
 
+/** The Papers tab's orders: newest first (undated last), oldest first (undated last), or by label. */
+export function sortPapers(papers: Paper[], sort: 'year-desc' | 'year-asc' | 'label'): Paper[] {
+  const byLabel = (a: Paper, b: Paper) => a.label.localeCompare(b.label);
+  if (sort === 'label') return [...papers].sort(byLabel);
+  const dir = sort === 'year-asc' ? 1 : -1;
+  return [...papers].sort((a, b) => (a.year === null ? 1 : 0) - (b.year === null ? 1 : 0) || dir * ((a.year ?? 0) - (b.year ?? 0)) || byLabel(a, b));
+}
+
 /** The whole record of a paper, with its sections and chunk offsets. */
 export function paperRecord(corpus: Corpus, id: string, hint = 'GET /api/papers lists the ids.') {
   const paper = corpus.paper(id);

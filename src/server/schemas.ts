@@ -78,6 +78,8 @@ export const papersQuerySchema = z.object({
   q: z.string().max(500).optional(),
   yearFrom: z.coerce.number().int().min(1000).max(3000).optional(),
   yearTo: z.coerce.number().int().min(1000).max(3000).optional(),
+  design: z.enum(STUDY_DESIGNS).optional(),
+  sort: z.enum(['year-desc', 'year-asc', 'label']).default('year-desc'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
