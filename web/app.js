@@ -343,7 +343,12 @@ async function openConversation(id) {
     }
     const last = /** @type {HTMLElement | null} */ (log().lastElementChild);
     if (last) scrollIntoLog(log(), last);
-    const ids = c.scope?.paperIds ?? [];
+    // The filters and scope the chat was last asked under, as they were.
+    const f = c.scope?.filters ?? {};
+    input('#year-from').value = f.yearFrom ?? '';
+    input('#year-to').value = f.yearTo ?? '';
+    input('#author').value = f.authors ?? '';
+    const ids = c.scope?.paperIds ?? f.paperIds ?? [];
     state.scope = await Promise.all(ids.map(async (/** @type {string} */ paperId) => ({ paperId, label: (await paperRecord(paperId).catch(() => null))?.label ?? paperId })));
     showFilters();
   } catch (error) {
