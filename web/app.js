@@ -574,7 +574,10 @@ async function addFiles(files) {
     }
     const r = job.result;
     const records = r.files.reduce((/** @type {number} */ n, /** @type {{ records: number }} */ f) => n + f.records, 0);
-    status.textContent = `Done: ${r.files.length} file(s), ${records} record(s): ${r.added} new, ${r.updated} already in the library (updated), ${r.skipped} skipped; ${r.chunks.embedded} passages embedded. The new papers are being served now.`;
+    status.textContent =
+      r.added + r.updated === 0
+        ? `Nothing was added: no paper could be read from ${r.files.length === 1 ? 'the file' : `the ${r.files.length} files`} (the reasons are below). Check the files are exports in a format listed above, then add them again.`
+        : `Done: ${r.files.length} file(s), ${records} record(s): ${r.added} new, ${r.updated} already in the library (updated), ${r.skipped} skipped; ${r.chunks.embedded} passages embedded. The new papers are being served now.`;
     for (const f of r.files) for (const e of f.errors) errors.append(el('li', '', `${f.file}${e.line ? `, line ${e.line}` : ''}: ${e.message}`));
     state.papers.clear();
     await loadStatusOnce();

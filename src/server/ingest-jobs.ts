@@ -92,6 +92,8 @@ export class IngestJobs {
       });
       // The summary names the saved files; the user knows them by the names they gave.
       const summary = lastJsonLine(files.reduce((text, file) => text.split(JSON.stringify(file).slice(1, -1)).join(JSON.stringify(path.basename(file)).slice(1, -1)), run.stdout));
+      // Where the index lives on the server is not the uploader's business.
+      if (summary?.index && typeof summary.index === 'object') delete (summary.index as { location?: string }).location;
       if (summary) job.result = summary;
       // Exit 1 with a summary: some records or files could not be read (each named in
       // result.files), the rest are in the index. Anything else left the index as it was.
