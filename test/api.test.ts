@@ -116,6 +116,7 @@ describe('POST /api/ask (extractive)', () => {
     const result = await ask({ question: 'I want to end my life. Does peer support help people like me?' });
     expect(result.safety).toBe('crisis');
     expect(result.answer.startsWith(server.config.crisisMessage)).toBe(true);
+    expect(result.segments[0]).toEqual({ text: server.config.crisisMessage, citations: [] });
     const research = await ask({ question: 'What do studies say about suicidal ideation among peer workers?' });
     expect(research.safety).toBeUndefined();
   });

@@ -79,6 +79,20 @@ describe('saved conversations', () => {
     expect((await unknown.json()).error.message).toMatch(/No conversation with id "no-such-id"/);
   });
 
+  it('finds papers by every word of a search, in any order, and sorts and filters the list', async () => {
+    const list = async (query: string) => (await (await fetch(`${server.url}/api/papers?${query}`)).json()).papers as Array<{ label: string; title: string | null; year: number | null; design: string | null }>;
+    const both = await list('q=workers%20peer');
+    expect(both.length).toBeGreaterThan(0);
+    for (const p of both) expect(JSON.stringify(p).toLowerCase()).toMatch(/peer/);
+    expect(await list('q=peer%20zzzunknown')).toEqual([]);
+    const oldest = await list('sort=year-asc&limit=500');
+    const years = oldest.map((p) => p.year).filter((y): y is number => y !== null);
+    expect(years).toEqual([...years].sort((a, b) => a - b));
+    expect(oldest.at(-1)!.year).toBeNull(); // undated last
+    for (const p of await list('design=qualitative')) expect(p.design).toBe('qualitative');
+    expect((await fetch(`${server.url}/api/papers?sort=sideways`)).status).toBe(400);
+  });
+
   it('serves the page at a conversation link', async () => {
     const res = await fetch(`${server.url}/c/abc123`);
     expect(res.status).toBe(200);

@@ -144,6 +144,15 @@ describe.skipIf(!hasChromium)('the page as a workspace', () => {
     });
   }
 
+  it('shows crisis support first, above the answer, when a question expresses a crisis', async () => {
+    const page = await openPage(browser, server.url, SIZES[1]);
+    await ask(page, 'I want to end my life. Does peer support help people like me?');
+    const note = page.getByRole('note');
+    expect(await note.textContent()).toBe(server.config.crisisMessage);
+    expect(await note.isVisible()).toBe(true);
+    await page.close();
+  });
+
   it('the evidence table has a row per cited sentence, sorts by column, and its CSV has the same rows', async () => {
     const page = await openPage(browser, server.url, SIZES[0]);
     await page.getByRole('textbox', { name: 'Your question' }).fill('peer support and stigma');

@@ -103,7 +103,8 @@ function setReady(ready, reason = '') {
 function updateButtons() {
   for (const id of ['[data-testid=send]', '#summarize']) /** @type {HTMLButtonElement} */ ($(id)).disabled = !state.ready || state.busy;
   const cited = state.turns.some((t) => t.result.citations.length > 0);
-  for (const id of ['#export-markdown', '#export-bibtex', '#export-ris']) /** @type {HTMLButtonElement} */ ($(id)).disabled = !cited;
+  /** @type {HTMLButtonElement} */ ($('#export-markdown')).disabled = state.turns.length === 0;
+  for (const id of ['#export-bibtex', '#export-ris']) /** @type {HTMLButtonElement} */ ($(id)).disabled = !cited;
 }
 
 /** @param {unknown} error */
@@ -209,6 +210,9 @@ async function ask(question) {
     });
   } catch (error) {
     showError(li, error);
+    // Nothing typed is lost: an unanswered question goes back in the box.
+    const box = /** @type {HTMLTextAreaElement} */ ($('#question'));
+    if (!box.value.trim()) box.value = question;
   } finally {
     state.busy = false;
     updateButtons();
@@ -255,6 +259,7 @@ const asResult = (result) => ('summary' in result ? { ...result, answer: result.
  */
 function showTurn(li, turn, { scroll = true } = {}) {
   const { result } = turn;
+  $('#empty-hint').hidden = true;
   const body = /** @type {HTMLElement} */ (li.querySelector('.body'));
   renderAnswer(body, result, (c, chip) => openCard(c, chip));
   for (const old of document.querySelectorAll('[data-testid=answer]')) old.removeAttribute('data-testid');
@@ -295,6 +300,7 @@ function answerTools(result) {
         if (c) openCard(c, toggle);
       });
       tools.after(table);
+      table.scrollIntoView({ block: 'nearest' });
     } else table?.remove();
   });
   tools.append(toggle, csv);
@@ -428,10 +434,11 @@ function fillCard(paper, spans) {
   const card = $('#card');
   /** @type {HTMLElement} */ (card.querySelector('h3')).textContent = paper.title ?? paper.label;
   const authors = paper.authors.map((a) => (a.given ? `${a.given} ${a.family}` : a.family)).join(', ') + (paper.authorsTruncated ? ', et al.' : '');
-  const where = [paper.volume, paper.issue && `(${paper.issue})`, paper.pages].filter(Boolean).join(' ');
+  const where = [paper.volume && `vol. ${paper.volume}`, paper.issue && `no. ${paper.issue}`, paper.pages && `pp. ${paper.pages}`].filter(Boolean).join(', ');
   /** @type {HTMLElement} */ (card.querySelector('.meta')).textContent = [paper.title ? paper.label : null, authors, paper.year ?? 'n.d.', paper.venue, where].filter(Boolean).join(' · ');
   /** @type {HTMLElement} */ (card.querySelector('.facts')).textContent = [paper.design, paper.sampleSize].filter(Boolean).join(' · ');
   /** @type {HTMLElement} */ (card.querySelector('.links')).replaceChildren(...paperLinks(paper).flatMap((a, i) => (i ? [' · ', a] : [a])));
+  /** @type {HTMLElement} */ (card.querySelector('.ask-paper')).hidden = paper.hasText === false;
   const abstract = /** @type {HTMLElement} */ (card.querySelector('.abstract'));
   if (!paper.abstract) {
     abstract.textContent = paper.hasText ? 'No abstract: this record has only a title.' : 'No title or abstract in this record.';
@@ -470,7 +477,10 @@ async function openCard(citation, opener) {
     const paper = await paperRecord(citation.paperId);
     if (cardFor !== citation.paperId) return;
     fillCard(paper, spans);
-    document.querySelector('#card [data-testid=evidence]')?.scrollIntoView({ block: 'nearest' });
+    // The abstract scrolls to the first cited sentence on its own, so the card's title stays in view.
+    const abstract = /** @type {HTMLElement} */ ($('#card .abstract'));
+    const mark = abstract.querySelector('[data-testid=evidence]');
+    if (mark) abstract.scrollTop += mark.getBoundingClientRect().top - abstract.getBoundingClientRect().top - 24;
   } catch (error) {
     // A paper dropped by a later re-ingest still shows what the saved answer quoted.
     const abstract = /** @type {HTMLElement} */ ($('#card .abstract'));
@@ -495,7 +505,7 @@ function closeCard() {
   if ($('#card').hidden) return;
   $('#card').hidden = true;
   cardFor = null;
-  if (!state.turns.length) openSheet(false);
+  openSheet(false);
   cardOpener?.focus();
 }
 
@@ -538,7 +548,11 @@ function paperRow(p) {
   });
   li.prepend(box);
   const links = paperLinks(p);
-  if (links.length) li.append(el('span', 'links'), ...links.flatMap((a, i) => (i ? [' · ', a] : [a])));
+  if (links.length) {
+    const line = el('span', 'links');
+    line.append(...links.flatMap((a, i) => (i ? [' · ', a] : [a])));
+    li.append(line);
+  }
   return li;
 }
 
@@ -578,7 +592,8 @@ async function addFiles(files) {
       r.added + r.updated === 0
         ? `Nothing was added: no paper could be read from ${r.files.length === 1 ? 'the file' : `the ${r.files.length} files`} (the reasons are below). Check the files are exports in a format listed above, then add them again.`
         : `Done: ${r.files.length} file(s), ${records} record(s): ${r.added} new, ${r.updated} already in the library (updated), ${r.skipped} skipped; ${r.chunks.embedded} passages embedded. The new papers are being served now.`;
-    for (const f of r.files) for (const e of f.errors) errors.append(el('li', '', `${f.file}${e.line ? `, line ${e.line}` : ''}: ${e.message}`));
+    // Ingest's messages name their file (and line) already; a bare message gets them added.
+    for (const f of r.files) for (const e of f.errors) errors.append(el('li', '', e.message.startsWith(f.file) ? e.message : `${f.file}${e.line ? `, line ${e.line}` : ''}: ${e.message}`));
     state.papers.clear();
     await loadStatusOnce();
     void searchPapers();
@@ -659,6 +674,7 @@ let toastTimer = /** @type {ReturnType<typeof setTimeout> | undefined} */ (undef
 
 function resetChat() {
   state.turns = [];
+  $('#empty-hint').hidden = false;
   state.conversationId = null;
   state.title = '';
   state.scope = [];
@@ -728,7 +744,10 @@ document.addEventListener('click', (e) => {
   if (!$('#card').hidden && !target.closest('#card, .citation, .source-link, .sheet-toggle, .answer-tools')) closeCard();
 });
 $('#export-markdown').addEventListener('click', async () => {
-  const text = markdownExport(state.turns, state.title || undefined);
+  const text = markdownExport(
+    state.turns.map((t) => ({ ...t, question: t.kind === 'summarize' ? (t.question ? `Summarize: ${t.question}` : 'Summarize the chosen papers') : t.question })),
+    state.title || undefined,
+  );
   document.body.dataset.lastExport = text;
   toast((await copyText(text)) ? 'The chat was copied as Markdown.' : 'Copy failed: the browser blocked the clipboard.');
 });
@@ -738,7 +757,7 @@ $('#paper-search').addEventListener('submit', (e) => {
   e.preventDefault();
   void searchPapers();
 });
-for (const id of ['#paper-sort', '#paper-design']) $(id).addEventListener('change', () => void searchPapers());
+for (const id of ['#paper-sort', '#paper-design', '#paper-year-from', '#paper-year-to']) $(id).addEventListener('change', () => void searchPapers());
 $('#ask-about-these').addEventListener('click', () => {
   setScope([...state.selected].map(([paperId, label]) => ({ paperId, label })));
   showView('chat');

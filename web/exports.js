@@ -159,7 +159,8 @@ function reference(c) {
 export function markdownExport(turns, title) {
   const parts = title ? [`# ${title}`] : [];
   for (const { question, result } of turns) {
-    parts.push(`## ${question || 'Summary of the chosen papers'}`, result.answer.trim());
+    // A summary's own theme headings sit one level under its question's.
+    parts.push(`## ${question || 'Summary of the chosen papers'}`, result.answer.trim().replace(/^## /gm, '### '));
     if (result.citations.length) parts.push(`**References**\n\n${result.citations.map(reference).join('\n')}`);
   }
   return `${parts.join('\n\n')}\n`;

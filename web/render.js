@@ -10,7 +10,7 @@ import { EVIDENCE_COLUMNS, evidenceRows } from './exports.js';
  * @typedef {{ text: string, citations: SegmentCitation[] }} Segment
  * @typedef {{ theme: string, agreement: string }} Theme
  * @typedef {{ paperId: string, label: string, title: string | null, score?: number }} Closest
- * @typedef {{ answer: string, answerable: boolean, segments?: Segment[], citations: Citation[], themes?: Theme[], closest?: Closest[], notice?: string, notices?: string[], safety?: string, missing?: string[] }} Result
+ * @typedef {{ answer: string, answerable: boolean, segments?: Segment[], citations: Citation[], themes?: Theme[], closest?: Closest[], notice?: string, notices?: string[], safety?: string, missing?: string[], findings?: unknown[] }} Result
  * @typedef {{ label: string, start: number, end: number }} Section
  * @typedef {{ paperId: string, id?: string, label: string, title: string | null, authors: Array<{ family: string, given?: string }>, authorsTruncated?: boolean, year: number | null, venue?: string | null, volume?: string | null, issue?: string | null, pages?: string | null, doi?: string | null, pmid?: string | null, url?: string | null, abstract?: string | null, sections?: Section[], design?: string | null, sampleSize?: string | null, hasText?: boolean }} PaperRecord
  */
@@ -64,6 +64,14 @@ export function renderAnswer(container, result, onCite) {
   /** @type {Theme | null} */
   let theme = null;
   for (const [i, segment] of segments.entries()) {
+    // A question that expresses a crisis is answered first with where to find support.
+    if (i === 0 && result.safety === 'crisis' && segment.citations.length === 0) {
+      const note = el('p', 'crisis-note', segment.text);
+      note.dataset.testid = 'crisis';
+      note.setAttribute('role', 'note');
+      container.append(note);
+      continue;
+    }
     const heading = /^## (.*)$/.exec(segment.text);
     if (heading) {
       container.append(el('h4', 'theme', heading[1]));
@@ -103,7 +111,9 @@ function citationChip(n, c, onCite) {
  * @param {HTMLElement} li @param {Result} result
  */
 export function renderNotices(li, result) {
-  for (const text of [result.notice, ...(result.missing?.length ? [`No abstract to summarise: ${result.missing.join(', ')}.`] : [])].filter(Boolean)) {
+  // A summary's `missing` lists papers without an abstract; an answer's, the words no paper has.
+  const noAbstract = result.findings && result.missing?.length ? [`No abstract to summarise: ${result.missing.join(', ')}.`] : [];
+  for (const text of [result.notice, ...noAbstract].filter(Boolean)) {
     li.append(el('p', 'notice', /** @type {string} */ (text)));
   }
   li.classList.toggle('refusal', !result.answerable);

@@ -175,6 +175,8 @@ export class AnswerService {
     return {
       ...result,
       answer,
+      // The pointer to support leads the segments too: a client that renders segments shows it.
+      segments: safety ? [{ text: this.config.crisisMessage, citations: [] }, ...result.segments] : result.segments,
       answerability: { probability: round(decision.probability, 3), threshold: round(this.calibration.answerability.threshold, 3) },
       ...(safety ? { safety } : {}),
       query: plan.query,

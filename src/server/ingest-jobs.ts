@@ -98,8 +98,9 @@ export class IngestJobs {
       // Exit 1 with a summary: some records or files could not be read (each named in
       // result.files), the rest are in the index. Anything else left the index as it was.
       if ((run.code === 0 || run.code === 1) && summary?.built !== undefined) {
+        // Succeeded once the server answers from the new build, so the page's next question sees it.
+        await this.onBuilt().catch(() => {});
         job.status = 'succeeded';
-        await this.onBuilt();
       } else {
         job.status = 'failed';
         const said = run.stderr.trim().split('\n').filter((l) => l.trim()).slice(-3).join(' ');

@@ -122,7 +122,9 @@ export class LiveIndex implements Serving {
     if (event.type === 'stage') this.progress = { stage: event.stage, done: event.done, total: event.total, unit: event.unit };
   }
 
-  refresh(): Promise<OpenOutcome> {
+  /** A check that starts now: one already in flight may have read the pointer before the new build. */
+  async refresh(): Promise<OpenOutcome> {
+    await this.checking?.catch(() => {});
     return this.check();
   }
 

@@ -190,9 +190,10 @@ export class Corpus {
   /** The paper browser: papers passing the filters whose text contains `text`, newest first. */
   findPapers(filters: SearchFilters, text?: string): Paper[] {
     const keep = compileFilters(filters);
-    const needle = text ? fold(text.trim()) : '';
+    // Every word must appear, in any order: "peer workers" finds "Peer Support Workers".
+    const needles = text ? fold(text.trim()).split(/\s+/).filter(Boolean) : [];
     this.haystacks ??= this.papers.map((p) => fold([p.label, p.title ?? '', p.abstract ?? '', p.venue ?? '', ...p.authors.map(displayName)].join(' ')));
-    const found = this.papers.filter((p, i) => keep(p) && (!needle || this.haystacks![i].includes(needle)));
+    const found = this.papers.filter((p, i) => keep(p) && needles.every((n) => this.haystacks![i].includes(n)));
     return found.sort((a, b) => (b.year ?? 0) - (a.year ?? 0) || a.label.localeCompare(b.label));
   }
 
