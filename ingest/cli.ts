@@ -196,17 +196,25 @@ function jsonSummary(report: BuildReport, model: EmbeddingModelInfo, exitCode: n
 const asJson = process.argv.includes('--json');
 const interrupt = new AbortController();
 let interrupted: { code: number } | null = null;
+/** Exits once stdout and stderr are written out: into a pipe (a server's upload job) process.exit would cut them short. */
+const exit = (code: number) => {
+  let open = 2;
+  const done = () => --open === 0 && process.exit(code);
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+};
 main().then(
-  (code) => process.exit(code),
+  (code) => exit(code),
   (error) => {
     if (interrupted) {
       const message = 'Interrupted. No partial index is ever served; the chunks embedded so far are kept in the checkpoint, so running the same command again resumes from them.';
       if (asJson) console.log(JSON.stringify({ ok: false, exitCode: interrupted.code, error: message }));
       console.error(message);
-      process.exit(interrupted.code);
+      exit(interrupted.code);
+      return;
     }
     if (asJson) console.log(JSON.stringify({ ok: false, exitCode: 3, error: (error as Error).message }));
     console.error(`ingest failed: ${(error as Error).message}`);
-    process.exit(3);
+    exit(3);
   },
 );

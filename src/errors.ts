@@ -121,6 +121,13 @@ export class IndexNotReadyError extends AppError {
 }
 
 /** The Postgres database (DATABASE_URL) could not be reached, or dropped the connection. */
+/** What the server keeps on disk (saved chats, uploads) cannot be read or written: its DATA_DIR is read-only, full or from a newer version. */
+export class StorageError extends AppError {
+  override readonly name = 'StorageError';
+  readonly status = 503;
+  readonly code = 'storage_unavailable';
+}
+
 export class DatabaseUnavailableError extends AppError {
   override readonly name = 'DatabaseUnavailableError';
   readonly status = 503;

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConversationStore } from '../src/conversations/conversation-store.js';
+import { StorageError } from '../src/errors.js';
 import { fixture, tempDir, until } from './helpers.js';
 import { readSse, startTestServer, type TestServer } from './server-harness.js';
 
@@ -105,6 +106,7 @@ describe('saved conversations', () => {
     const raw = new Database(file);
     raw.pragma('user_version = 99');
     raw.close();
+    expect(() => new ConversationStore(file)).toThrow(StorageError);
     expect(() => new ConversationStore(file)).toThrow(/newer version/);
   });
 });
@@ -164,8 +166,29 @@ describe('adding papers by upload', () => {
     expect([400, 415]).toContain(none.status);
   });
 
-  it('refuses an upload a page on another site posts', async () => {
-    const res = await upload(server, [{ name: 'sample.bib', text: readFileSync(fixture('sample.bib')) }], { ...auth, 'sec-fetch-site': 'cross-site' });
-    expect(res.status).toBe(403);
+  it("refuses an upload a page on another site, or on another port of this machine, posts; takes its own page's", async () => {
+    const bib = [{ name: 'sample.bib', text: readFileSync(fixture('sample.bib')) }];
+    const port = new URL(server.url).port;
+    const foreign: Array<Record<string, string>> = [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'http://127.0.0.1:1' }, { origin: 'null' }];
+    for (const headers of foreign) {
+      expect((await upload(server, bib, { ...auth, ...headers })).status, JSON.stringify(headers)).toBe(403);
+    }
+    const own = await upload(server, bib, { ...auth, origin: `http://127.0.0.1:${port}`, 'sec-fetch-site': 'same-origin' });
+    expect(own.status).toBe(202);
+    await finished(server, (await own.json()).id, auth);
+  });
+
+  it('keeps a long non-ASCII file name, and reads a result as long as thousands of bad records make it', async () => {
+    const good = { title: 'Peer support on night shifts among hospital porters', abstract: 'Porters who met peers on night shifts reported less isolation.', year: 2024, authors: ['Night, Nora'] };
+    const records = [good, ...Array.from({ length: 8000 }, () => ({ note: 'x' }))];
+    const res = await upload(server, [{ name: `${'한'.repeat(100)}.json`, text: JSON.stringify(records) }], auth);
+    expect(res.status).toBe(202);
+    const done = await finished(server, (await res.json()).id, auth);
+    expect(done.status).toBe('succeeded');
+    expect(done.result.files[0].errors).toHaveLength(8000);
+    expect(done.result.added).toBe(1);
+    expect(JSON.stringify(done)).not.toContain(server.config.dataDir);
+    const found = await (await fetch(`${server.url}/api/papers?q=hospital%20porters`, { headers: auth })).json();
+    expect(found.total).toBe(1);
   });
 });

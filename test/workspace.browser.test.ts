@@ -105,7 +105,7 @@ describe.skipIf(!hasChromium)('the page as a workspace', () => {
       const page = await openPage(browser, server.url, size);
       await ask(page, 'What did patients say about residential alternatives to hospital?');
       const answer = page.getByTestId('answer');
-      const chip = answer.getByRole('button', { name: /^Source 1:/ });
+      const chip = answer.getByRole('button', { name: /^Source 1:/ }).first();
       const card = page.getByRole('region', { name: /Gilburt|residential/i });
       await chip.hover();
       await page.waitForTimeout(200);
@@ -201,9 +201,16 @@ describe.skipIf(!hasChromium)('the page as a workspace', () => {
     const open = await (await server.post('/api/ask', { question: 'Does peer support help people?' })).json();
     expect(open.citations.some((c: { paperId: string }) => !chosen.includes(c.paperId))).toBe(true);
 
+    // The scope is saved with the chat: a reload keeps it, and the next answer is still scoped.
+    await page.reload();
+    await page.getByTestId('scope').filter({ hasText: /Only: Chung.*Gilburt/ }).waitFor();
+    await ask(page, 'What did people report about stigma?');
+    const again = await page.evaluate(async () => (await fetch(`/api/conversations/${location.pathname.split('/').pop()}`)).json());
+    for (const c of again.turnList.at(-1).result.citations) expect(chosen).toContain(c.paperId);
+
     await page.getByRole('button', { name: 'Remove the paper scope' }).click();
     expect(await page.getByTestId('scope').count()).toBe(0);
-    await page.getByTestId('answer').getByRole('button', { name: /^Source 1:/ }).click();
+    await page.getByTestId('answer').getByRole('button', { name: /^Source 1:/ }).first().click();
     await page.getByRole('button', { name: 'Ask about this paper' }).click();
     expect(await page.getByTestId('scope').textContent()).toMatch(/Only: (Chung|Gilburt)/);
     await page.close();
@@ -245,7 +252,7 @@ describe.skipIf(!hasChromium)('the page as a workspace', () => {
       await page.locator('.message.assistant').nth(1).waitFor();
       expect(await page.locator('.message.assistant .body').allTextContents()).toEqual(answers);
       // Its citations still open their cards.
-      await page.getByTestId('answer').getByRole('button', { name: /^Source 1:/ }).click();
+      await page.getByTestId('answer').getByRole('button', { name: /^Source 1:/ }).first().click();
       await page.getByTestId('source-card').getByTestId('evidence').first().waitFor();
 
       await page.getByRole('button', { name: 'Saved chats' }).click();

@@ -61,7 +61,8 @@ async function send(path, init = {}) {
   let res;
   try {
     res = await fetch(path, { ...init, headers: { ...authHeader(), ...(/** @type {Record<string, string>} */ (init.headers ?? {})) } });
-  } catch {
+  } catch (error) {
+    if (init.signal?.aborted) throw error;
     throw new PageError('The server cannot be reached. Check that it is still running (npm start), then try again.');
   }
   if (res.status === 401 && askForKey()) return send(path, init);
@@ -71,11 +72,11 @@ async function send(path, init = {}) {
 
 /**
  * A JSON request: GET without a body, else the given method (POST by default).
- * @param {string} path @param {unknown} [body] @param {string} [method]
+ * @param {string} path @param {unknown} [body] @param {string} [method] @param {AbortSignal} [signal]
  * @returns {Promise<any>}
  */
-export async function api(path, body, method = body === undefined ? 'GET' : 'POST') {
-  const init = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+export async function api(path, body, method = body === undefined ? 'GET' : 'POST', signal) {
+  const init = body === undefined ? { method, signal } : { method, signal, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
   const res = await send(path, init);
   return res.status === 204 ? null : res.json();
 }
@@ -108,10 +109,10 @@ export function parseSse(buffer) {
 
 /**
  * POSTs and reads Server-Sent Events, calling onEvent(name, data) for each as it arrives.
- * @param {string} path @param {unknown} body @param {(event: string, data: any) => void} onEvent
+ * @param {string} path @param {unknown} body @param {AbortSignal} signal @param {(event: string, data: any) => void} onEvent
  */
-export async function streamEvents(path, body, onEvent) {
-  const res = await send(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+export async function streamEvents(path, body, signal, onEvent) {
+  const res = await send(path, { method: 'POST', signal, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!res.body) throw new PageError('The server sent no answer. Try again.');
   const reader = res.body.getReader();
   const decoder = new TextDecoder();

@@ -40,6 +40,8 @@ const state = {
   papers: new Map(),
   ready: false,
   busy: false,
+  /** Aborts the request in flight when the chat it belongs to is left (New chat, another saved chat). */
+  chat: new AbortController(),
 };
 
 // ---------------------------------------------------------------- status
@@ -70,9 +72,7 @@ async function loadStatus() {
     }
     shownBuild = h.buildId;
     fillDesigns(h.designs ?? []);
-    const model = h.embedding ? h.embedding.model : 'unknown model';
-    const updated = updatedAt ? ` · index updated at ${updatedAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : '';
-    status.textContent = `Ready · ${h.papers} papers (${h.papersWithText} with text) · ${h.chunks} passages · embeddings: ${model}${h.embedding?.offline ? ' (offline fallback)' : ''} · answers: ${h.answerer === 'llm' ? `LLM (${h.llmModel})` : 'extractive'}${updated}`;
+    status.textContent = readyLine(h);
     status.title = h.builtAt ? `Index built ${new Date(h.builtAt).toLocaleString()}` : '';
     const notice = $('[data-testid=model-notice]');
     if (h.embedding?.offline) {
@@ -89,6 +89,13 @@ async function loadStatus() {
     setReady(false, 'Send is available once the server answers again.');
     setTimeout(loadStatus, 3000);
   }
+}
+
+/** The status line of a ready server. @param {any} h the health report */
+function readyLine(h) {
+  const model = h.embedding ? h.embedding.model : 'unknown model';
+  const updated = updatedAt ? ` · index updated at ${updatedAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : '';
+  return `Ready · ${h.papers} papers (${h.papersWithText} with text) · ${h.chunks} passages · embeddings: ${model}${h.embedding?.offline ? ' (offline fallback)' : ''} · answers: ${h.answerer === 'llm' ? `LLM (${h.llmModel})` : 'extractive'}${updated}`;
 }
 
 /** @param {boolean} ready @param {string} [reason] */
@@ -160,7 +167,7 @@ function showFilters() {
 function setScope(papers) {
   state.scope = papers;
   showFilters();
-  if (state.conversationId) void api(`/api/conversations/${state.conversationId}`, { scope: { paperIds: papers.map((p) => p.paperId) } }, 'PATCH').catch(() => {});
+  if (state.conversationId) void api(`/api/conversations/${state.conversationId}`, { scope: { filters: currentFilters() } }, 'PATCH').catch(() => {});
 }
 
 // ---------------------------------------------------------------- asking
@@ -171,7 +178,7 @@ const log = () => $('#log');
 async function ensureConversation() {
   if (state.conversationId) return state.conversationId;
   try {
-    const c = await api('/api/conversations', { scope: { paperIds: state.scope.map((p) => p.paperId) } });
+    const c = await api('/api/conversations', { scope: { filters: currentFilters() } });
     state.conversationId = c.id;
     history.pushState({ id: c.id }, '', `/c/${c.id}`);
   } catch {
@@ -184,6 +191,7 @@ async function ensureConversation() {
 /** @param {string} question */
 async function ask(question) {
   const filters = currentFilters();
+  const chat = state.chat;
   state.busy = true;
   updateButtons();
   addMessage(log(), 'user', question);
@@ -194,11 +202,12 @@ async function ask(question) {
   let streamed = '';
   try {
     const conversationId = await ensureConversation();
+    // The server takes 8,000 characters a turn and 50 papers: a long summary goes as its start.
     const historyTurns = state.turns.slice(-4).flatMap((t) => [
-      { role: 'user', content: t.question || 'Summarise these papers' },
-      { role: 'assistant', content: t.result.answer, paperIds: t.result.citations.map((c) => c.paperId) },
+      { role: 'user', content: (t.question || 'Summarise these papers').slice(0, 2000) },
+      { role: 'assistant', content: t.result.answer.slice(0, 8000), paperIds: [...new Set(t.result.citations.map((c) => c.paperId))].slice(0, 50) },
     ]);
-    await streamEvents('/api/chat', { question, history: historyTurns, filters, ...(conversationId ? { conversationId } : {}) }, (event, data) => {
+    await streamEvents('/api/chat', { question, history: historyTurns, filters, ...(conversationId ? { conversationId } : {}) }, chat.signal, (event, data) => {
       if (event === 'token') {
         streamed += data.text;
         body.textContent = streamed;
@@ -209,13 +218,16 @@ async function ask(question) {
       } else if (event === 'error') throw new PageError(data.error?.message ?? 'The answer failed. Try again.');
     });
   } catch (error) {
+    if (chat.signal.aborted) return;
     showError(li, error);
     // Nothing typed is lost: an unanswered question goes back in the box.
     const box = /** @type {HTMLTextAreaElement} */ ($('#question'));
     if (!box.value.trim()) box.value = question;
   } finally {
-    state.busy = false;
-    updateButtons();
+    if (chat === state.chat) {
+      state.busy = false;
+      updateButtons();
+    }
   }
 }
 
@@ -227,6 +239,7 @@ async function summarize() {
     toast('Type a topic, or ask a question first to summarise the papers it cites.');
     return;
   }
+  const chat = state.chat;
   state.busy = true;
   updateButtons();
   addMessage(log(), 'user', topic ? `Summarize: ${topic}` : `Summarize the ${cited.length} ${state.scope.length ? 'chosen' : 'cited'} paper(s)`);
@@ -235,14 +248,17 @@ async function summarize() {
   try {
     const conversationId = await ensureConversation();
     const request = topic ? { topic, filters: currentFilters() } : { paperIds: cited };
-    const result = await api('/api/summarize', { ...request, ...(conversationId ? { conversationId } : {}) });
+    const result = await api('/api/summarize', { ...request, ...(conversationId ? { conversationId } : {}) }, 'POST', chat.signal);
     /** @type {HTMLTextAreaElement} */ ($('#question')).value = '';
     showTurn(li, { question: topic, kind: 'summarize', result: asResult(result) });
   } catch (error) {
+    if (chat.signal.aborted) return;
     showError(li, error);
   } finally {
-    state.busy = false;
-    updateButtons();
+    if (chat === state.chat) {
+      state.busy = false;
+      updateButtons();
+    }
   }
 }
 
@@ -354,7 +370,7 @@ async function openConversation(id) {
     input('#year-from').value = f.yearFrom ?? '';
     input('#year-to').value = f.yearTo ?? '';
     input('#author').value = f.authors ?? '';
-    const ids = c.scope?.paperIds ?? f.paperIds ?? [];
+    const ids = f.paperIds ?? c.scope?.paperIds ?? [];
     state.scope = await Promise.all(ids.map(async (/** @type {string} */ paperId) => ({ paperId, label: (await paperRecord(paperId).catch(() => null))?.label ?? paperId })));
     showFilters();
   } catch (error) {
@@ -609,7 +625,7 @@ async function loadStatusOnce() {
     if (h.status === 'ready' && h.buildId !== shownBuild) {
       shownBuild = h.buildId;
       updatedAt = new Date();
-      $('[data-testid=status]').textContent = `Ready · ${h.papers} papers (${h.papersWithText} with text) · ${h.chunks} passages · index updated at ${updatedAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`;
+      $('[data-testid=status]').textContent = readyLine(h);
     }
   } catch {
     // The polling loop reports it.
@@ -673,6 +689,9 @@ let toastTimer = /** @type {ReturnType<typeof setTimeout> | undefined} */ (undef
 // ---------------------------------------------------------------- wiring
 
 function resetChat() {
+  state.chat.abort();
+  state.chat = new AbortController();
+  state.busy = false;
   state.turns = [];
   $('#empty-hint').hidden = false;
   state.conversationId = null;

@@ -146,7 +146,8 @@ export function quotesOf(c) {
 
 /** @param {ExportCitation} c */
 function reference(c) {
-  const where = [c.venue, c.doi ? `https://doi.org/${c.doi}` : c.url].filter(Boolean).join('. ');
+  const link = c.doi ? `https://doi.org/${c.doi}` : c.url && /^https?:\/\//i.test(c.url) ? c.url : null;
+  const where = [c.venue, link].filter(Boolean).join('. ');
   const quotes = quotesOf(c).map((q) => `\n   > ${q.replace(/\s+/g, ' ').trim()}`);
   return `${c.n}. ${c.authors.join(', ') || c.label} (${c.year ?? 'n.d.'}). ${c.title ?? `[untitled: ${c.label}]`}.${where ? ` ${where}.` : ''}${quotes.join('')}`;
 }

@@ -5,9 +5,9 @@
 // re-ingest changes or drops the papers it cites.
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, StorageError } from '../errors.js';
 
 /** What a conversation is scoped to: the filters and the chosen papers of its questions. */
 export interface ConversationScope {
@@ -83,21 +83,38 @@ export class ConversationStore {
 
   /** Opens (creating it and its folder if need be) the SQLite file; ':memory:' for a throwaway one. */
   constructor(readonly file: string) {
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    // WAL: a reader (the list) never waits for a writer (a turn being saved), and a crash mid-write
-    // leaves the last committed state.
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    if (version > MIGRATIONS.length) throw new Error(`${file} was written by a newer version of this program (schema ${version}; this one knows ${MIGRATIONS.length}).`);
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
+    try {
+      if (file !== ':memory:') {
+        mkdirSync(path.dirname(file), { recursive: true });
+        // Saved questions are the user's own: readable by this user only, as the WAL files that
+        // SQLite creates beside the file take the file's permissions.
+        if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+      }
+    } catch (error) {
+      throw unavailable(file, error);
     }
+    const db = new Database(file, { fileMustExist: false });
+    try {
+      // WAL: a reader (the list) never waits for a writer (a turn being saved), and a crash
+      // mid-write leaves the last committed state.
+      db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > MIGRATIONS.length) {
+        throw new StorageError(`The saved chats in ${path.basename(file)} were written by a newer version of this program (schema ${version}; this one knows ${MIGRATIONS.length}). Upgrade, or move the file aside to start afresh.`);
+      }
+      for (let v = version; v < MIGRATIONS.length; v++) {
+        db.transaction(() => {
+          db.exec(MIGRATIONS[v]);
+          db.pragma(`user_version = ${v + 1}`);
+        }).immediate();
+      }
+    } catch (error) {
+      db.close();
+      throw error instanceof StorageError ? error : unavailable(file, error);
+    }
+    this.db = db;
   }
 
   list(): ConversationSummary[] {
@@ -153,7 +170,8 @@ export class ConversationStore {
       const title = current.title || titleFrom(turn.question || (turn.kind === 'summarize' ? 'Summary of chosen papers' : 'Conversation'));
       this.db.prepare('UPDATE conversations SET title = ?, scope = ?, updated_at = ? WHERE id = ?').run(title, JSON.stringify(turn.scope ?? current.scope), now, id);
       return { seq, kind: turn.kind, question: turn.question, result: turn.result, createdAt: now };
-    })();
+      // IMMEDIATE: the write lock is taken up front, so busy_timeout covers a second writer.
+    }).immediate();
   }
 
   close(): void {
@@ -168,6 +186,9 @@ export class ConversationStore {
     return summaryOf(row);
   }
 }
+
+const unavailable = (file: string, error: unknown) =>
+  new StorageError(`The saved chats cannot be opened (${path.basename(file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Check that the server can write to its DATA_DIR.`);
 
 const notFound = (id: string) => new NotFoundError(`No conversation with id "${id}". GET /api/conversations lists them.`);
 

@@ -100,7 +100,8 @@ export function createApp({ config, serving, webDir = WEB_DIR, conversations }: 
         const result = await answerer.ask({ ...body, signal: hangUp.signal }, (event) =>
           send(event.type, event.type === 'token' ? { text: event.text } : { citations: event.citations }),
         );
-        keepTurn(conversationId, 'ask', body.question, { filters: body.filters }, result);
+        // An answer nobody saw (the client hung up) is not kept as a turn of the conversation.
+        if (!hangUp.signal.aborted) keepTurn(conversationId, 'ask', body.question, { filters: body.filters }, result);
         send('done', result);
       } catch (error) {
         // Headers are sent by now: the error travels as an event, in the same shape as everywhere else.

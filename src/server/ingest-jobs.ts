@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError, StorageError } from '../errors.js';
 import type { BuildProgress } from './live-index.js';
 import { runIngest } from './run-ingest.js';
 
@@ -31,15 +31,19 @@ export interface IngestJob {
   error?: string;
 }
 
-/** A file name safe to write: the base name, in a conservative alphabet, never empty or hidden. */
+/** A file name safe to write: the base name, in a conservative alphabet, never empty or hidden, at most 200 bytes. */
 export function safeFileName(name: string): string {
   const base = path.basename(name.replace(/\\/g, '/')).normalize('NFKC');
-  return base.replace(/[^\p{L}\p{N}._ -]+/gu, '_').replace(/^[.\s]+/, '').slice(-120) || 'upload';
+  let safe = base.replace(/[^\p{L}\p{N}._ -]+/gu, '_').replace(/^[.\s]+/, '');
+  // File systems count bytes (255 on most), and "한" is three: keep the end, where the extension is.
+  while (Buffer.byteLength(safe) > 200) safe = [...safe].slice(1).join('');
+  return safe || 'upload';
 }
 
 export class IngestJobs {
   private readonly jobs = new Map<string, IngestJob>();
   private running?: IngestJob;
+  private swept = false;
 
   constructor(
     private readonly config: Config,
@@ -56,17 +60,26 @@ export class IngestJobs {
   /** Saves the files and starts the ingest; a second job while one runs is a 409 naming it. */
   start(files: UploadedFile[]): IngestJob {
     if (this.running) throw new ConflictError(`An ingest is already running (job ${this.running.id}); wait for it to finish.`, { jobId: this.running.id });
+    const uploads = path.join(this.config.dataDir, 'uploads');
+    // Jobs live in this process: folders from before it started are a stopped server's leftovers.
+    if (!this.swept) rmSync(uploads, { recursive: true, force: true });
+    this.swept = true;
     const id = randomBytes(6).toString('hex');
-    const dir = path.join(this.config.dataDir, 'uploads', id);
-    mkdirSync(dir, { recursive: true });
-    // Each file in a folder of its own, under its own name: papers record the file they came from,
-    // and two uploads may share a name.
-    const saved = files.map((f, i) => {
-      mkdirSync(path.join(dir, String(i)));
-      const file = path.join(dir, String(i), safeFileName(f.name));
-      writeFileSync(file, f.data);
-      return file;
-    });
+    const dir = path.join(uploads, id);
+    let saved: string[];
+    try {
+      // Each file in a folder of its own, under its own name: papers record the file they came
+      // from, and two uploads may share a name.
+      saved = files.map((f, i) => {
+        mkdirSync(path.join(dir, String(i)), { recursive: true, mode: 0o700 });
+        const file = path.join(dir, String(i), safeFileName(f.name));
+        writeFileSync(file, f.data, { mode: 0o600 });
+        return file;
+      });
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new StorageError(`The upload could not be saved in ${path.basename(this.config.dataDir)}/uploads (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Check that the server can write to its DATA_DIR.`);
+    }
     const job: IngestJob = {
       id,
       status: 'running',
@@ -82,6 +95,7 @@ export class IngestJobs {
   }
 
   private async run(job: IngestJob, dir: string, files: string[]): Promise<void> {
+    let status: IngestJob['status'] = 'failed';
     try {
       const run = await runIngest(this.config, ['--json', '--no-papers', ...files], {
         output: 'capture',
@@ -90,34 +104,41 @@ export class IngestJobs {
           else job.notes.push(event.message);
         },
       });
-      // The summary names the saved files; the user knows them by the names they gave.
-      const summary = lastJsonLine(files.reduce((text, file) => text.split(JSON.stringify(file).slice(1, -1)).join(JSON.stringify(path.basename(file)).slice(1, -1)), run.stdout));
-      // Where the index lives on the server is not the uploader's business.
+      // The command names the saved files; the user knows them by their own names, and where the
+      // server keeps things is not the uploader's business.
+      const named = (text: string) => files.reduce((t, file) => t.split(jsonString(file)).join(jsonString(path.basename(file))).split(file).join(path.basename(file)), text);
+      const summary = lastJsonLine(named(run.stdout));
       if (summary?.index && typeof summary.index === 'object') delete (summary.index as { location?: string }).location;
       if (summary) job.result = summary;
-      // Exit 1 with a summary: some records or files could not be read (each named in
-      // result.files), the rest are in the index. Anything else left the index as it was.
-      if ((run.code === 0 || run.code === 1) && summary?.built !== undefined) {
+      // Exit 0, or 1 when some records or files could not be read (each named in result.files):
+      // a build was written. Anything else left the index as it was.
+      if (run.code === 0 || run.code === 1) {
         // Succeeded once the server answers from the new build, so the page's next question sees it.
         await this.onBuilt().catch(() => {});
-        job.status = 'succeeded';
+        status = 'succeeded';
       } else {
-        job.status = 'failed';
-        const said = run.stderr.trim().split('\n').filter((l) => l.trim()).slice(-3).join(' ');
-        job.error = `The ingest failed (exit ${run.code}) and the index was left as it was${said ? `: ${said}` : ''}. Check the files, then add them again.`;
+        const said = named(run.stderr)
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => /^(error|warning|ingest failed)/i.test(l))
+          .slice(-3)
+          .join(' ');
+        job.error = `The ingest failed (exit ${run.code}) and the index was left as it was${said ? `: ${said.replace(/[.\s]+$/, '')}` : ''}. Check the files, then add them again.`;
       }
     } catch (error) {
-      job.status = 'failed';
       job.error = `The ingest could not be started: ${(error as Error).message}.`;
     } finally {
+      // The papers now live in the index (or the job failed, the index is unchanged, and the user
+      // still has the originals): the saved copies are not needed either way.
+      rmSync(dir, { recursive: true, force: true });
       job.finishedAt = new Date().toISOString();
       this.running = undefined;
-      // The papers now live in the index (or the job failed and the files are not needed to keep
-      // anything: the index is unchanged, and the user still has the originals).
-      rmSync(dir, { recursive: true, force: true });
+      job.status = status;
     }
   }
 }
+
+const jsonString = (text: string) => JSON.stringify(text).slice(1, -1);
 
 function lastJsonLine(text: string): Record<string, unknown> | undefined {
   const line = text.trim().split('\n').at(-1);

@@ -7,8 +7,13 @@ import type { UploadedFile } from './ingest-jobs.js';
 export const MAX_UPLOAD_FILES = 50;
 
 export async function readUploads(c: Context): Promise<UploadedFile[]> {
-  // A form on another site can post multipart without a preflight; a browser says where it came from.
-  if (c.req.header('sec-fetch-site') === 'cross-site') throw new ForbiddenHostError('Uploads from pages on other sites are not allowed.');
+  // A form on another site (or another port of this machine) can post multipart without a
+  // preflight: a browser's upload must come from this server's own page.
+  const site = c.req.header('sec-fetch-site');
+  const origin = c.req.header('origin');
+  if (site === 'cross-site' || site === 'same-site' || origin === 'null' || (origin && !sameOrigin(origin, c.req.header('host')))) {
+    throw new ForbiddenHostError("Uploads are taken only from this server's own page (or from clients that send no Origin).");
+  }
   if (!/^multipart\/form-data\b/i.test(c.req.header('content-type') ?? '')) {
     throw new UnsupportedMediaTypeError('Send the files as multipart/form-data, each in a part named "files".');
   }
@@ -26,4 +31,13 @@ export async function readUploads(c: Context): Promise<UploadedFile[]> {
   const empty = parts.find((p) => p.size === 0);
   if (empty) throw new BadRequestError(`The file "${empty.name}" is empty.`);
   return Promise.all(parts.map(async (p) => ({ name: p.name || 'upload', data: new Uint8Array(await p.arrayBuffer()) })));
+}
+
+/** Whether an Origin ("http://127.0.0.1:3000") names this server's Host ("127.0.0.1:3000"). */
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return Boolean(host) && new URL(origin).host.toLowerCase() === host!.toLowerCase();
+  } catch {
+    return false;
+  }
 }

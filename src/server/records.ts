@@ -12,7 +12,7 @@ export function paperSummary(p: Paper) {
 
 /** The Papers tab's orders: newest first (undated last), oldest first (undated last), or by label. */
 export function sortPapers(papers: Paper[], sort: 'year-desc' | 'year-asc' | 'label'): Paper[] {
-  const byLabel = (a: Paper, b: Paper) => a.label.localeCompare(b.label);
+  const byLabel = (a: Paper, b: Paper) => a.label.localeCompare(b.label, undefined, { numeric: true });
   if (sort === 'label') return [...papers].sort(byLabel);
   const dir = sort === 'year-asc' ? 1 : -1;
   return [...papers].sort((a, b) => (a.year === null ? 1 : 0) - (b.year === null ? 1 : 0) || dir * ((a.year ?? 0) - (b.year ?? 0)) || byLabel(a, b));
