@@ -127,7 +127,8 @@ async function main(): Promise<number> {
     loaded,
     replace: values.replace,
     wait: !values['no-wait'],
-    onWait: (message) => console.error(message),
+    // Through the progress, so a parent reading --progress-fd (an upload job) hears why it waits.
+    onWait: (message) => (values.quiet && progressFd === undefined ? console.error(message) : progress.note(message)),
     progress,
     onPaper: values.quiet || values.json || values['no-papers']
       ? undefined

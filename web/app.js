@@ -220,6 +220,12 @@ async function ask(question) {
   } catch (error) {
     if (chat.signal.aborted) return;
     showError(li, error);
+    // A chat whose first question failed is not kept as an empty saved chat.
+    if (state.turns.length === 0 && state.conversationId) {
+      void api(`/api/conversations/${state.conversationId}`, undefined, 'DELETE').catch(() => {});
+      state.conversationId = null;
+      history.replaceState(null, '', '/');
+    }
     // Nothing typed is lost: an unanswered question goes back in the box.
     const box = /** @type {HTMLTextAreaElement} */ ($('#question'));
     if (!box.value.trim()) box.value = question;
@@ -594,7 +600,7 @@ async function addFiles(files) {
     let job = await uploadFiles(files);
     while (job.status === 'running') {
       const p = job.progress;
-      status.textContent = p ? `Adding ${files.length} file(s): ${p.stage}, ${p.done} of ${p.total} ${p.unit}…` : `Adding ${files.length} file(s): starting…`;
+      status.textContent = p ? `Adding ${files.length} file(s): ${p.stage}, ${p.done} of ${p.total} ${p.unit}…` : `Adding ${files.length} file(s): ${job.notes.at(-1) ?? 'starting…'}`;
       await new Promise((r) => setTimeout(r, 400));
       job = await api(`/api/ingest/${job.id}`);
     }
