@@ -115,7 +115,8 @@ export function createApp({ config, serving, webDir = WEB_DIR, conversations }: 
     const { conversationId, ...body } = await readJson(c, summarizeSchema);
     if (conversationId) conversationStore().assertExists(conversationId);
     const result = await ready().answerer.summarize(body);
-    keepTurn(conversationId, 'summarize', body.topic ?? '', { filters: body.filters, paperIds: body.paperIds }, result);
+    // The papers a summary was asked for are that summary's, not the conversation's scope.
+    keepTurn(conversationId, 'summarize', body.topic ?? '', { filters: body.filters }, result);
     return c.json(result);
   });
 
