@@ -98,6 +98,13 @@ describe.skipIf(!hasChromium)('the page as a workspace', () => {
       }
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(size.width);
       await page.screenshot({ path: path.join(ARTIFACTS, `workspace-ten-answers-${size.name}.png`) });
+      // However long the conversation, an opened card gets its room: its title in view, its text readable.
+      await page.getByTestId('answer').getByRole('button', { name: /^Source 1:/ }).first().click();
+      await page.getByTestId('source-card').locator('.abstract').filter({ hasNotText: 'Loading…' }).waitFor();
+      const title = (await page.getByTestId('source-card').locator('h3').boundingBox())!;
+      expect(title.y).toBeGreaterThanOrEqual(0);
+      expect(title.y + title.height).toBeLessThanOrEqual(size.height);
+      expect((await page.locator('#side-panel').boundingBox())!.height).toBeGreaterThan(250);
       await page.close();
     });
 

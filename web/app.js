@@ -181,9 +181,11 @@ async function ensureConversation() {
     const c = await api('/api/conversations', { scope: { filters: currentFilters() } });
     state.conversationId = c.id;
     history.pushState({ id: c.id }, '', `/c/${c.id}`);
-  } catch {
+  } catch (error) {
+    // A server that cannot be reached cannot answer either: that is the error to show.
+    if (!(error instanceof PageError) || error.status === undefined) throw error;
     // Saving is a courtesy: the question is still answered, and the chat simply is not kept.
-    toast('This chat cannot be saved (the server refused); answers still work.');
+    toast(`This chat cannot be saved (${error.message}); answers still work.`);
   }
   return state.conversationId;
 }
@@ -220,12 +222,7 @@ async function ask(question) {
   } catch (error) {
     if (chat.signal.aborted) return;
     showError(li, error);
-    // A chat whose first question failed is not kept as an empty saved chat.
-    if (state.turns.length === 0 && state.conversationId) {
-      void api(`/api/conversations/${state.conversationId}`, undefined, 'DELETE').catch(() => {});
-      state.conversationId = null;
-      history.replaceState(null, '', '/');
-    }
+    forgetEmptyChat();
     // Nothing typed is lost: an unanswered question goes back in the box.
     const box = /** @type {HTMLTextAreaElement} */ ($('#question'));
     if (!box.value.trim()) box.value = question;
@@ -248,7 +245,7 @@ async function summarize() {
   const chat = state.chat;
   state.busy = true;
   updateButtons();
-  addMessage(log(), 'user', topic ? `Summarize: ${topic}` : `Summarize the ${cited.length} ${state.scope.length ? 'chosen' : 'cited'} paper(s)`);
+  addMessage(log(), 'user', summaryHeading(topic));
   const li = addMessage(log(), 'assistant', 'Summarising…');
   scrollIntoLog(log(), li);
   try {
@@ -256,10 +253,12 @@ async function summarize() {
     const request = topic ? { topic, filters: currentFilters() } : { paperIds: cited };
     const result = await api('/api/summarize', { ...request, ...(conversationId ? { conversationId } : {}) }, 'POST', chat.signal);
     /** @type {HTMLTextAreaElement} */ ($('#question')).value = '';
+    state.title ||= topic || 'Summary of chosen papers';
     showTurn(li, { question: topic, kind: 'summarize', result: asResult(result) });
   } catch (error) {
     if (chat.signal.aborted) return;
     showError(li, error);
+    forgetEmptyChat();
   } finally {
     if (chat === state.chat) {
       state.busy = false;
@@ -267,6 +266,17 @@ async function summarize() {
     }
   }
 }
+
+/** A chat whose first question failed is not kept as an empty saved chat. */
+function forgetEmptyChat() {
+  if (state.turns.length > 0 || !state.conversationId) return;
+  void api(`/api/conversations/${state.conversationId}`, undefined, 'DELETE').catch(() => {});
+  state.conversationId = null;
+  history.replaceState(null, '', '/');
+}
+
+/** How a summary request reads in the log and the exports. @param {string} topic */
+const summaryHeading = (topic) => (topic ? `Summarize: ${topic}` : 'Summarize the chosen papers');
 
 /**
  * A summary's result in an answer's shape.
@@ -366,7 +376,7 @@ async function openConversation(id) {
     state.title = c.title;
     document.title = `${c.title || 'Chat'} · Abstracts chat`;
     for (const t of c.turnList) {
-      addMessage(log(), 'user', t.kind === 'summarize' ? (t.question ? `Summarize: ${t.question}` : 'Summarize the chosen papers') : t.question);
+      addMessage(log(), 'user', t.kind === 'summarize' ? summaryHeading(t.question) : t.question);
       showTurn(addMessage(log(), 'assistant', ''), { question: t.question, kind: t.kind, result: asResult(t.result) }, { scroll: false });
     }
     const last = /** @type {HTMLElement | null} */ (log().lastElementChild);
@@ -457,7 +467,7 @@ function fillCard(paper, spans) {
   /** @type {HTMLElement} */ (card.querySelector('h3')).textContent = paper.title ?? paper.label;
   const authors = paper.authors.map((a) => (a.given ? `${a.given} ${a.family}` : a.family)).join(', ') + (paper.authorsTruncated ? ', et al.' : '');
   const where = [paper.volume && `vol. ${paper.volume}`, paper.issue && `no. ${paper.issue}`, paper.pages && `pp. ${paper.pages}`].filter(Boolean).join(', ');
-  /** @type {HTMLElement} */ (card.querySelector('.meta')).textContent = [paper.title ? paper.label : null, authors, paper.year ?? 'n.d.', paper.venue, where].filter(Boolean).join(' · ');
+  /** @type {HTMLElement} */ (card.querySelector('.meta')).textContent = [authors || paper.label, paper.year ?? 'n.d.', paper.venue, where].filter(Boolean).join(' · ');
   /** @type {HTMLElement} */ (card.querySelector('.facts')).textContent = [paper.design, paper.sampleSize].filter(Boolean).join(' · ');
   /** @type {HTMLElement} */ (card.querySelector('.links')).replaceChildren(...paperLinks(paper).flatMap((a, i) => (i ? [' · ', a] : [a])));
   /** @type {HTMLElement} */ (card.querySelector('.ask-paper')).hidden = paper.hasText === false;
@@ -613,7 +623,7 @@ async function addFiles(files) {
     status.textContent =
       r.added + r.updated === 0
         ? `Nothing was added: no paper could be read from ${r.files.length === 1 ? 'the file' : `the ${r.files.length} files`} (the reasons are below). Check the files are exports in a format listed above, then add them again.`
-        : `Done: ${r.files.length} file(s), ${records} record(s): ${r.added} new, ${r.updated} already in the library (updated), ${r.skipped} skipped; ${r.chunks.embedded} passages embedded. The new papers are being served now.`;
+        : `Done: ${records} paper(s) read from ${r.files.length} file(s): ${r.added} new, ${r.updated} already in the library (updated)${r.skipped ? `; ${r.skipped} record(s) or file(s) could not be read (below)` : ''}; ${r.chunks.embedded} passages embedded. ${r.added ? 'The new papers are' : 'The updated papers are'} being served now.`;
     // Ingest's messages name their file (and line) already; a bare message gets them added.
     for (const f of r.files) for (const e of f.errors) errors.append(el('li', '', e.message.startsWith(f.file) ? e.message : `${f.file}${e.line ? `, line ${e.line}` : ''}: ${e.message}`));
     state.papers.clear();
@@ -762,7 +772,11 @@ $('#card .ask-paper').addEventListener('click', () => {
   /** @type {HTMLElement} */ ($('#question')).focus();
 });
 $('#sheet-toggle').addEventListener('click', () => openSheet(!$('.side').classList.contains('open')));
-document.addEventListener('keydown', (e) => e.key === 'Escape' && closeCard());
+document.addEventListener('keydown', (e) => {
+  if (e.key !== 'Escape') return;
+  closeCard();
+  openSheet(false);
+});
 // A click outside the card (and not on what opens one) closes it.
 document.addEventListener('click', (e) => {
   const target = /** @type {Element} */ (e.target);
@@ -770,7 +784,7 @@ document.addEventListener('click', (e) => {
 });
 $('#export-markdown').addEventListener('click', async () => {
   const text = markdownExport(
-    state.turns.map((t) => ({ ...t, question: t.kind === 'summarize' ? (t.question ? `Summarize: ${t.question}` : 'Summarize the chosen papers') : t.question })),
+    state.turns.map((t) => ({ ...t, question: t.kind === 'summarize' ? summaryHeading(t.question) : t.question })),
     state.title || undefined,
   );
   document.body.dataset.lastExport = text;

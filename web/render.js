@@ -237,6 +237,7 @@ export function evidenceTable(result, onSource) {
             b.addEventListener('click', () => onSource(r.n));
             td.append(b);
           } else td.textContent = String(r[key] ?? '');
+          if (key !== 'n' && key !== 'sentence') td.dataset.label = EVIDENCE_COLUMNS.find(([k]) => k === key)?.[1] ?? key;
           tr.append(td);
         }
         return tr;
