@@ -175,7 +175,7 @@ describe.skipIf(!hasChromium)('the page as a workspace', () => {
     await table.getByRole('button', { name: 'Year' }).click();
     expect(await table.getByRole('columnheader', { name: 'Year' }).getAttribute('aria-sort')).toBe('ascending');
     // Ascending, undated papers last.
-    const years = (await table.locator('tbody tr td:nth-child(3)').allTextContents()).map((y) => (y ? Number(y) : Infinity));
+    const years = (await table.locator('tbody tr td:nth-child(3)').allTextContents()).map((y) => (y === 'n.d.' ? Infinity : Number(y)));
     expect(years).toEqual([...years].sort((a, b) => a - b));
     await page.screenshot({ path: path.join(ARTIFACTS, 'workspace-evidence-table.png') });
 
@@ -233,7 +233,8 @@ describe.skipIf(!hasChromium)('the page as a workspace', () => {
     await page.getByRole('combobox', { name: 'Design' }).selectOption('');
     await page.getByRole('spinbutton', { name: 'From year' }).fill('2015');
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.waitForFunction(() => [...document.querySelectorAll('#paper-list .detail')].every((d) => Number(/\b(19|20)\d\d\b/.exec(d.textContent ?? '')?.[0] ?? 0) >= 2015));
+    // Each paper's year, from its label ("Chung, Tse, Lee et al. (2018)").
+    await page.waitForFunction(() => [...document.querySelectorAll('#paper-list li')].every((d) => Number(/\((\d{4})\)/.exec(d.textContent ?? '')?.[1] ?? 0) >= 2015));
     await page.close();
   });
 

@@ -133,8 +133,8 @@ export function paperItem(label, details, onOpen) {
   return li;
 }
 
-/** @param {{ year?: number | null, design?: string | null, sampleSize?: string | null }} p */
-export const factsOf = (p) => [String(p.year ?? 'n.d.'), p.design ?? '', p.sampleSize ?? ''].filter(Boolean);
+/** A paper's design and sample size (its label already says its year). @param {{ design?: string | null, sampleSize?: string | null }} p */
+export const factsOf = (p) => [p.design ?? '', p.sampleSize ?? ''].filter(Boolean);
 
 /**
  * Links out for a paper: DOI and PubMed, each when the record has the identifier.
@@ -236,7 +236,7 @@ export function evidenceTable(result, onSource) {
             b.setAttribute('aria-label', `Open source ${r.n}`);
             b.addEventListener('click', () => onSource(r.n));
             td.append(b);
-          } else td.textContent = String(r[key] ?? '');
+          } else td.textContent = key === 'year' && r.year === null ? 'n.d.' : String(r[key] ?? '');
           if (key !== 'n' && key !== 'sentence') td.dataset.label = EVIDENCE_COLUMNS.find(([k]) => k === key)?.[1] ?? key;
           tr.append(td);
         }
