@@ -39,7 +39,7 @@ instead), then adds its papers to what the first wrote. The previous index stays
 the new one is completely written; a running server (every server on the same DATABASE_URL)
 switches to the new one by itself within a second or so (INDEX_POLL_MS).
 Exit status: 0 when every file and record was read, 1 when some were skipped (the rest are in
-the index), 2 on a usage or configuration error, 3 when the ingest failed and the index was left
+the index; when not one paper could be read, the index is left as it was, not rewritten), 2 on a usage or configuration error, 3 when the ingest failed and the index was left
 as it was, 130 on Ctrl-C (143 on SIGTERM): rerun the same command to resume.
 
 Extensions recognised: ${SUPPORTED_EXTENSIONS.join(' ')}`;
@@ -162,8 +162,10 @@ async function main(): Promise<number> {
         : `Ingested ${report.ingested} paper${report.ingested === 1 ? '' : 's'} from ${report.files.length} file${report.files.length === 1 ? '' : 's'}: ${report.added} new, ${report.updated} updated, ${report.skipped} skipped${report.noText ? `, ${report.noText} with no title or abstract (kept as bibliographic entries, not searchable)` : ''}.`,
       ...report.files.map((f) => `  ${f.file}: ${f.format ?? 'unreadable'}, ${f.records} records${f.errors.length ? `, ${f.errors.length} skipped` : ''}`),
       ...(report.chunksResumed ? [`Resumed: ${report.chunksResumed} of ${report.chunksResumed + report.chunksEmbedded} chunks already embedded by an interrupted run.`] : []),
-      `Index: ${m.counts.papers} papers (${m.counts.papersWithText} with text), ${m.counts.chunks} chunks (${report.chunksEmbedded} embedded, ${report.chunksReused} reused${report.chunksResumed ? `, ${report.chunksResumed} resumed` : ''}) in ${(m.buildMs / 1000).toFixed(1)} s`,
-      `Written to ${report.buildDir}`,
+      report.written
+        ? `Index: ${m.counts.papers} papers (${m.counts.papersWithText} with text), ${m.counts.chunks} chunks (${report.chunksEmbedded} embedded, ${report.chunksReused} reused${report.chunksResumed ? `, ${report.chunksResumed} resumed` : ''}) in ${(m.buildMs / 1000).toFixed(1)} s`
+        : `Index unchanged: ${m.counts.papers} papers (${m.counts.papersWithText} with text), ${m.counts.chunks} chunks`,
+      report.written ? `Written to ${report.buildDir}` : 'Not one paper could be read from these files, so the index was left as it was.',
     ].join('\n'),
   );
   return exitCode;
@@ -174,9 +176,10 @@ function jsonSummary(report: BuildReport, model: EmbeddingModelInfo, exitCode: n
   const m = report.manifest;
   const ms = (v: number) => Math.round(v);
   return {
-    // ok: every file and record was read (exit 0); built: a new index was written either way.
+    // ok: every file and record was read (exit 0); built: a new index was written (false when not
+    // one paper could be read from the files, so the index was left as it was).
     ok: exitCode === 0,
-    built: true,
+    built: report.written,
     exitCode,
     ingested: report.ingested,
     added: report.added,
@@ -190,7 +193,7 @@ function jsonSummary(report: BuildReport, model: EmbeddingModelInfo, exitCode: n
     index: { buildId: m.buildId, location: report.buildDir, papers: m.counts.papers, papersWithText: m.counts.papersWithText, chunks: m.counts.chunks },
     embedding: { model: model.modelId, offline: model.offline, dtype: model.dtype, dims: model.dims },
     timings: Object.fromEntries(Object.entries(report.timings).map(([k, v]) => [k, ms(v)])),
-    totalMs: ms(m.buildMs + report.timings.parseMs + report.timings.mergeMs + report.timings.writeMs),
+    totalMs: ms((report.written ? m.buildMs : 0) + report.timings.parseMs + report.timings.mergeMs + report.timings.writeMs),
   };
 }
 

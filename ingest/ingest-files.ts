@@ -46,6 +46,8 @@ export interface BuildReport {
   /** Where the build went: its folder, or its database and build id. */
   buildDir: string;
   papers: Paper[];
+  /** False when files were given but not one paper could be read from them: the index was left as it was. */
+  written: boolean;
 }
 
 export interface BuildOptions {
@@ -170,6 +172,14 @@ async function ingestLocked(options: BuildOptions, store: IndexStore): Promise<B
     progress.stop();
   }
   const parseMs = performance.now() - t0;
+  const skipped = fileReports.reduce((n, f) => n + f.errors.length, 0);
+
+  // Files of which not one record could be read change nothing: the live build stays, unrewritten
+  // (at 100k papers a rewrite is minutes of indexing for nothing).
+  if (options.files.length > 0 && incoming.length === 0 && existing.manifest && !reembedReason && !options.replace) {
+    const zero = { chunkMs: 0, embedMs: 0, indexMs: 0, mergeMs: 0, writeMs: 0 };
+    return { files: fileReports, ingested: 0, added: 0, updated: 0, skipped, noText: 0, chunksEmbedded: 0, chunksReused: 0, chunksResumed: 0, timings: { parseMs, ...zero }, reembedReason, warnings, manifest: existing.manifest, buildDir: store.location, papers: existing.papers, written: false };
+  }
 
   // merge, then chunk → embed (re-using unchanged chunks' vectors) → index → write
   t0 = performance.now();
@@ -200,7 +210,7 @@ async function ingestLocked(options: BuildOptions, store: IndexStore): Promise<B
     ingested: incoming.length,
     added,
     updated,
-    skipped: fileReports.reduce((n, f) => n + f.errors.length, 0),
+    skipped,
     noText: incoming.filter((p) => !p.hasText).length,
     chunksEmbedded: built.embedded,
     chunksReused: built.reused,
@@ -211,5 +221,6 @@ async function ingestLocked(options: BuildOptions, store: IndexStore): Promise<B
     manifest,
     buildDir,
     papers,
+    written: true,
   };
 }

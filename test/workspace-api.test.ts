@@ -166,6 +166,16 @@ describe('adding papers by upload', () => {
     expect([400, 415]).toContain(none.status);
   });
 
+  it('leaves the index as it was, unrewritten, when not one paper can be read from an upload', async () => {
+    const before = (await (await fetch(`${server.url}/api/health`, { headers: auth })).json()).buildId;
+    const res = await upload(server, [{ name: 'picture.png', text: new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13]) }, { name: 'broken.json', text: readFileSync(fixture('broken.json')) }], auth);
+    const done = await finished(server, (await res.json()).id, auth);
+    expect(done.status).toBe('succeeded');
+    expect(done.result).toMatchObject({ ok: false, built: false, added: 0, updated: 0 });
+    expect(done.result.files.every((f: { errors: unknown[] }) => f.errors.length > 0)).toBe(true);
+    expect((await (await fetch(`${server.url}/api/health`, { headers: auth })).json()).buildId).toBe(before);
+  });
+
   it("refuses an upload a page on another site, or on another port of this machine, posts; takes its own page's", async () => {
     const bib = [{ name: 'sample.bib', text: readFileSync(fixture('sample.bib')) }];
     const port = new URL(server.url).port;
