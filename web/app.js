@@ -53,7 +53,12 @@ let shownBuild = /** @type {string | null} */ (null);
 let updatedAt = /** @type {Date | null} */ (null);
 const STATUS_POLL_MS = Number(new URLSearchParams(location.search).get('statusPoll')) || 10_000;
 
-async function loadStatus() {
+async function pollStatus() {
+  setTimeout(pollStatus, await refreshStatus());
+}
+
+/** Reads /api/health once and shows it; returns how long to wait before the next look. */
+async function refreshStatus() {
   const status = $('[data-testid=status]');
   try {
     const h = await api('/api/health');
@@ -62,8 +67,7 @@ async function loadStatus() {
       const stage = p ? ` (${p.stage}: ${p.done} of ${p.total} ${p.unit})` : '';
       status.textContent = h.status === 'error' ? `The index could not be loaded: ${h.message}. Fix the cause (the server log says more), then restart the server.` : `Building the index${stage}…`;
       setReady(false, h.status === 'error' ? 'Questions can be asked once the index loads.' : 'Send is available once the index is ready.');
-      setTimeout(loadStatus, 1000);
-      return;
+      return 1000;
     }
     if (shownBuild !== null && shownBuild !== h.buildId) {
       updatedAt = new Date();
@@ -83,11 +87,11 @@ async function loadStatus() {
           : `The embedding model ${h.embedding.wanted} is not available (${h.embedding.fallbackReason}), so the built-in offline model is used. Run "npm run fetch-model" with internet access, then restart, to fix this.`;
     }
     setReady(true);
-    setTimeout(loadStatus, STATUS_POLL_MS);
+    return STATUS_POLL_MS;
   } catch (error) {
     status.textContent = errorText(error);
     setReady(false, 'Send is available once the server answers again.');
-    setTimeout(loadStatus, 3000);
+    return 3000;
   }
 }
 
@@ -469,7 +473,7 @@ function fillCard(paper, spans) {
   const where = [paper.volume && `vol. ${paper.volume}`, paper.issue && `no. ${paper.issue}`, paper.pages && `pp. ${paper.pages}`].filter(Boolean).join(', ');
   /** @type {HTMLElement} */ (card.querySelector('.meta')).textContent = [authors || paper.label, paper.year ?? 'n.d.', paper.venue, where].filter(Boolean).join(' · ');
   /** @type {HTMLElement} */ (card.querySelector('.facts')).textContent = [paper.design, paper.sampleSize].filter(Boolean).join(' · ');
-  /** @type {HTMLElement} */ (card.querySelector('.links')).replaceChildren(...paperLinks(paper).flatMap((a, i) => (i ? [' · ', a] : [a])));
+  /** @type {HTMLElement} */ (card.querySelector('.links')).replaceChildren(...paperLinks(paper));
   /** @type {HTMLElement} */ (card.querySelector('.ask-paper')).hidden = paper.hasText === false;
   const abstract = /** @type {HTMLElement} */ (card.querySelector('.abstract'));
   if (!paper.abstract) {
@@ -582,7 +586,7 @@ function paperRow(p) {
   const links = paperLinks(p);
   if (links.length) {
     const line = el('span', 'links');
-    line.append(...links.flatMap((a, i) => (i ? [' · ', a] : [a])));
+    line.append(...links);
     li.append(line);
   }
   return li;
@@ -626,25 +630,10 @@ async function addFiles(files) {
         : `Done: ${records} paper(s) read from ${r.files.length} file(s): ${r.added} new, ${r.updated} already in the library (updated)${r.skipped ? `; ${r.skipped} record(s) or file(s) could not be read (below)` : ''}; ${r.chunks.embedded} passages embedded. ${r.added ? 'The new papers are' : 'The updated papers are'} being served now.`;
     // Ingest's messages name their file (and line) already; a bare message gets them added.
     for (const f of r.files) for (const e of f.errors) errors.append(el('li', '', e.message.startsWith(f.file) ? e.message : `${f.file}${e.line ? `, line ${e.line}` : ''}: ${e.message}`));
-    state.papers.clear();
-    await loadStatusOnce();
-    void searchPapers();
+    // The new build, shown now rather than at the next poll; seeing it refreshes this list too.
+    await refreshStatus();
   } catch (error) {
     status.textContent = errorText(error);
-  }
-}
-
-/** Refreshes the status line now (after an upload), without starting another polling loop. */
-async function loadStatusOnce() {
-  try {
-    const h = await api('/api/health');
-    if (h.status === 'ready' && h.buildId !== shownBuild) {
-      shownBuild = h.buildId;
-      updatedAt = new Date();
-      $('[data-testid=status]').textContent = readyLine(h);
-    }
-  } catch {
-    // The polling loop reports it.
   }
 }
 
@@ -838,6 +827,6 @@ window.addEventListener('popstate', () => {
 /** @type {HTMLDetailsElement} */ ($('#filter-panel')).open = window.matchMedia('(min-width: 761px)').matches;
 showFilters();
 updateButtons();
-void loadStatus();
+void pollStatus();
 const opening = conversationInPath();
 if (opening) void openConversation(opening);

@@ -137,20 +137,21 @@ export function paperItem(label, details, onOpen) {
 export const factsOf = (p) => [p.design ?? '', p.sampleSize ?? ''].filter(Boolean);
 
 /**
- * Links out for a paper: DOI and PubMed, each when the record has the identifier.
+ * Links out for a paper, DOI and PubMed, each when the record has the identifier, separated by " · ".
  * @param {PaperRecord} paper
+ * @returns {Array<HTMLAnchorElement | string>}
  */
 export function paperLinks(paper) {
   const links = [];
   if (paper.doi) links.push({ href: `https://doi.org/${encodeURI(paper.doi)}`, text: `doi:${paper.doi}` });
   if (paper.pmid) links.push({ href: `https://pubmed.ncbi.nlm.nih.gov/${encodeURIComponent(paper.pmid)}/`, text: `PubMed ${paper.pmid}` });
   if (!links.length && paper.url && /^https?:\/\//i.test(paper.url)) links.push({ href: paper.url, text: paper.url });
-  return links.map(({ href, text }) => {
+  return links.flatMap(({ href, text }, i) => {
     const a = el('a', '', text);
     a.href = href;
     a.rel = 'noopener noreferrer';
     a.target = '_blank';
-    return a;
+    return i ? [' · ', a] : [a];
   });
 }
 
@@ -228,7 +229,7 @@ export function evidenceTable(result, onSource) {
     body.replaceChildren(
       ...list.map((r) => {
         const tr = el('tr');
-        for (const [key] of EVIDENCE_COLUMNS) {
+        for (const [key, name] of EVIDENCE_COLUMNS) {
           const td = el('td');
           if (key === 'n') {
             const b = el('button', 'citation', String(r.n));
@@ -237,7 +238,7 @@ export function evidenceTable(result, onSource) {
             b.addEventListener('click', () => onSource(r.n));
             td.append(b);
           } else td.textContent = key === 'year' && r.year === null ? 'n.d.' : String(r[key] ?? '');
-          if (key !== 'n' && key !== 'sentence') td.dataset.label = EVIDENCE_COLUMNS.find(([k]) => k === key)?.[1] ?? key;
+          if (key !== 'n' && key !== 'sentence') td.dataset.label = name;
           tr.append(td);
         }
         return tr;

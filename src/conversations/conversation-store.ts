@@ -61,6 +61,9 @@ const MIGRATIONS = [
 
 const TITLE_MAX = 120;
 
+/** A conversation's row with its number of turns (ConversationRow). */
+const SUMMARY_SELECT = 'SELECT c.*, (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) AS turns FROM conversations c';
+
 /** A title from a first question: its first line, cut at a word near TITLE_MAX characters. */
 export function titleFrom(question: string): string {
   const line = question.trim().split('\n')[0].replace(/\s+/g, ' ');
@@ -118,12 +121,7 @@ export class ConversationStore {
   }
 
   list(): ConversationSummary[] {
-    const rows = this.db
-      .prepare<[], ConversationRow>(
-        `SELECT c.*, (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) AS turns
-           FROM conversations c ORDER BY c.updated_at DESC, c.rowid DESC`,
-      )
-      .all();
+    const rows = this.db.prepare<[], ConversationRow>(`${SUMMARY_SELECT} ORDER BY c.updated_at DESC, c.rowid DESC`).all();
     return rows.map(summaryOf);
   }
 
@@ -179,9 +177,7 @@ export class ConversationStore {
   }
 
   private summary(id: string): ConversationSummary {
-    const row = this.db
-      .prepare<[string], ConversationRow>('SELECT c.*, (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) AS turns FROM conversations c WHERE c.id = ?')
-      .get(id);
+    const row = this.db.prepare<[string], ConversationRow>(`${SUMMARY_SELECT} WHERE c.id = ?`).get(id);
     if (!row) throw notFound(id);
     return summaryOf(row);
   }

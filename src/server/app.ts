@@ -37,9 +37,12 @@ export function createApp({ config, serving, webDir = WEB_DIR, conversations }: 
   const conversationStore = () => (saved ??= new ConversationStore(path.join(config.dataDir, 'conversations.sqlite')));
   const jobs = new IngestJobs(config, () => serving.refresh?.() ?? Promise.resolve());
 
-  /** Appends an answered turn to the conversation a request names (checked before answering, so a bad id costs nothing). */
-  const keepTurn = (conversationId: string | undefined, kind: 'ask' | 'summarize', question: string, scope: ConversationScope, result: object) => {
-    if (conversationId) conversationStore().appendTurn(conversationId, { kind, question, scope, result: result as Record<string, unknown> });
+  /**
+   * Appends an answered turn to the conversation a request names (checked before answering, so a
+   * bad id costs nothing); the filters it was asked under become the conversation's scope.
+   */
+  const keepTurn = (conversationId: string | undefined, kind: 'ask' | 'summarize', question: string, filters: ConversationScope['filters'], result: object) => {
+    if (conversationId) conversationStore().appendTurn(conversationId, { kind, question, scope: { filters }, result: result as Record<string, unknown> });
   };
 
   const api = new Hono();
@@ -79,7 +82,7 @@ export function createApp({ config, serving, webDir = WEB_DIR, conversations }: 
     const { conversationId, ...body } = await readJson(c, askSchema);
     if (conversationId) conversationStore().assertExists(conversationId);
     const result = await ready().answerer.ask(body);
-    keepTurn(conversationId, 'ask', body.question, { filters: body.filters }, result);
+    keepTurn(conversationId, 'ask', body.question, body.filters, result);
     return c.json(result);
   });
 
@@ -101,7 +104,7 @@ export function createApp({ config, serving, webDir = WEB_DIR, conversations }: 
           send(event.type, event.type === 'token' ? { text: event.text } : { citations: event.citations }),
         );
         // An answer nobody saw (the client hung up) is not kept as a turn of the conversation.
-        if (!hangUp.signal.aborted) keepTurn(conversationId, 'ask', body.question, { filters: body.filters }, result);
+        if (!hangUp.signal.aborted) keepTurn(conversationId, 'ask', body.question, body.filters, result);
         send('done', result);
       } catch (error) {
         // Headers are sent by now: the error travels as an event, in the same shape as everywhere else.
@@ -116,7 +119,7 @@ export function createApp({ config, serving, webDir = WEB_DIR, conversations }: 
     if (conversationId) conversationStore().assertExists(conversationId);
     const result = await ready().answerer.summarize(body);
     // The papers a summary was asked for are that summary's, not the conversation's scope.
-    keepTurn(conversationId, 'summarize', body.topic ?? '', { filters: body.filters }, result);
+    keepTurn(conversationId, 'summarize', body.topic ?? '', body.filters, result);
     return c.json(result);
   });
 
