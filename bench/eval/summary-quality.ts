@@ -5,7 +5,8 @@
 // - agreement: the theme holding a labelled set of papers, and whether it is marked agree, mixed or
 //   single with the right contrasting paper.
 // Topics and labels are test/eval/summary-topics.json (written before any tuning; "dev" topics
-// were looked at while choosing SUMMARY_COVERAGE and THEME_SIMILARITY, "test" ones only here) and
+// were looked at while choosing SUMMARY_COVERAGE and THEME_SIMILARITY, "seen" ones were the first
+// test topics, whose figures were seen while the fallback changed, "test" ones only run here) and
 // SciFact's test claims with their qrels (which judge one or two papers per claim, so a floor).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +17,7 @@ import { serviceFor, type EvalCorpus } from './corpora.js';
 
 interface TopicSpec {
   id: string;
-  split: 'dev' | 'test';
+  split: 'dev' | 'seen' | 'test';
   topic: string;
   relevant: string[];
 }
