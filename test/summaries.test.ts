@@ -101,6 +101,23 @@ describe('POST /api/summarize', () => {
     for (const note of notes) expect(note).toMatch(/papers(, which agree: \d+ of them report .+|; none contradicts another|, mixed: .+ finds? otherwise)\.$/);
   });
 
+  it('whether something helps is summarised only from findings that say which way it went, not from papers that describe it', async () => {
+    const s = await post({ topic: 'does peer support actually help people' });
+    const sentences = s.themes.flatMap((t: { sentences: Array<{ paperId: string; direction: string | null; text: string }> }) => t.sentences);
+    expect(sentences.length).toBeGreaterThan(1);
+    for (const x of sentences) expect(x.direction, x.text).not.toBeNull();
+    // Poremski describes peer workers' roles ("Organizations may benefit by…" is advice, not a result).
+    expect(s.citations.map((c: { paperId: string }) => c.paperId)).not.toContain(paperId('Poremski'));
+    expect(s.citations.map((c: { paperId: string }) => c.paperId)).toEqual(expect.arrayContaining([paperId('Parkinson'), paperId('Strand'), paperId('Bertram')]));
+  });
+
+  it("a paper that lacks the topic's most specific word is not summarised: families, not mental illness in general", async () => {
+    const s = await post({ topic: 'support for families affected by mental illness' });
+    const cited = s.citations.map((c: { paperId: string }) => c.paperId);
+    expect(cited).toContain(paperId('Parkinson'));
+    expect(cited).not.toContain(paperId('Gilburt'));
+  });
+
   it('chosen papers and a topic neither mentions: no shared theme is made up', async () => {
     const s = await post({ paperIds: [paperId('Chung'), paperId('Parkinson')], topic: 'veterans' });
     expect(s.themes).toEqual([]);

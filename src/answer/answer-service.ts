@@ -10,7 +10,7 @@ import { calibrationFor, type Calibration } from './calibration.js';
 import { checkCitations, citeQuotes, collectCitations, sourceCitations, type CitedAnswer, type Citation, type Source } from './cite.js';
 import { classifyFollowUp, type Turn } from './follow-up.js';
 import { LlmClient, type ChatTurn } from './llm-client.js';
-import { paperEvidence } from './paper-evidence.js';
+import { paperEvidence, topicAnchor } from './paper-evidence.js';
 import { fillTemplate, formatSources, loadPrompts, asData, type Prompts } from './prompts.js';
 import { analyseQuestion, topicTerms, type AnalysedQuestion } from './question.js';
 import { refusalText } from './refusal.js';
@@ -299,7 +299,12 @@ export class AnswerService {
       const threshold = this.calibration.answerability.threshold;
       // A summary is stricter than an answer: a paper must also cover most of the topic, since
       // it contributes sentences the reader did not ask about one by one.
-      const onTopic = decision.judged.filter((j) => j.probability >= threshold && j.lacking.length === 0 && !j.evidence.titleOnly && j.evidence.coverage >= SUMMARY_COVERAGE);
+      // It must also mention the topic's most specific word: "families" in "support for families
+      // affected by mental illness", which a paper about mental illness in general does not.
+      const anchor = topicAnchor(topic!);
+      const onTopic = decision.judged.filter(
+        (j) => j.probability >= threshold && j.lacking.length === 0 && !j.evidence.titleOnly && j.evidence.coverage >= SUMMARY_COVERAGE && (!anchor || j.evidence.covered.includes(anchor)),
+      );
       if (onTopic.length < 2) return this.answerInstead(request, decision, retrieved, t0);
       draft = summarizeTopic(topic!, onTopic, this.corpus.termStats);
       // Two papers passed, but one said nothing on the topic: that is not a summary of two.

@@ -62,6 +62,13 @@ export function mustCover(q: AnalysedQuestion): QuestionTerm[] {
   return topic.length ? topic : q.terms;
 }
 
+/** The topic word that counts most (idf × specificity) among those the corpus has: what a paper must mention to be about the topic at all. */
+export function topicAnchor(q: AnalysedQuestion): QuestionTerm | undefined {
+  let best: QuestionTerm | undefined;
+  for (const t of mustCover(q)) if (t.known && (!best || t.weight > best.weight)) best = t;
+  return best;
+}
+
 /** A sentence's best retrieved passage: the highest-scoring passage whose sentences include it. */
 function passageOf(passages: Passage[], s: PaperSentence): Passage | undefined {
   let best: Passage | undefined;

@@ -194,6 +194,17 @@ function surfaceTokens(text: string): SurfaceToken[] {
   return out;
 }
 
+// "Does peer support actually help people?", "do anti-stigma campaigns work", "the effect of X on
+// Y": the question is whether something changes things, so only a finding that says which way
+// (or that nothing changed) answers it; a paper that merely describes X does not.
+const EFFECT =
+  /^\s*(?:does|do|did|is|are|was|were|can|could|has|have|will|would)\b.*\b(?:help|helps|helped|work|works|worked|improve[sd]?|reduce[sd]?|increase[sd]?|decrease[sd]?|lower|prevent|effective|benefit|beneficial|better|worse|change[sd]?|impact|affect)\b|\b(?:effects?|effectiveness|impacts?|benefits?|outcomes?) of\b/i;
+
+/** Whether the question asks if something has an effect (see EFFECT). */
+export function asksAboutEffect(q: AnalysedQuestion): boolean {
+  return EFFECT.test(q.text);
+}
+
 /** Topic words: the terms an answer must be about. */
 export function topicTerms(q: AnalysedQuestion): QuestionTerm[] {
   return q.terms.filter((t) => !t.frame);

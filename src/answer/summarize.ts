@@ -10,7 +10,7 @@ import type { JudgedPaper } from './answerability.js';
 import { collectCitations, type Citation, type Source } from './cite.js';
 import { mustCover } from './paper-evidence.js';
 import { paperText, type PaperSentence } from './paper-text.js';
-import type { AnalysedQuestion } from './question.js';
+import { asksAboutEffect, type AnalysedQuestion } from './question.js';
 import { renderAnswer, type AnswerSegment } from './segments.js';
 import { clusterThemes, REPORTING, THEME_SIMILARITY, themeName, type ThemeItem } from './themes.js';
 
@@ -105,13 +105,23 @@ function strength(a: Paper, b: Paper): number {
 /** Results before conclusions; a sentence that reports a result outright before one that hedges. */
 const RESULT_CUE = /\b(found|showed|shown|reported|revealed|indicated?|identified|emerged|appears? to|appeared to|no (?:significant )?(?:change|difference)|improv|reduc|increas|decreas|associated|remained|preferr?)\w*/i;
 
+// "Organizations may benefit by…", "should reduce…": a recommendation, not a finding that something worked.
+const HEDGED = /\b(?:may|might|could|should|would|must)\s+(?:\w+\s+)?(?:benefit|improve|reduce|increase|decrease|help|lower|enhance|gain)\w*/i;
+
+/** A finding that says which way something went (or that nothing changed), not a hope that it would. */
+function statesEffect(sentence: PaperSentence): boolean {
+  return findingOf(sentence).direction !== null && !HEDGED.test(sentence.text);
+}
+
 /** The sentences of the papers that passed the gate that are about the topic. */
 export function topicSentences(topic: AnalysedQuestion, onTopic: JudgedPaper[]): Picked[] {
   const out: Picked[] = [];
+  const effect = asksAboutEffect(topic);
   for (const j of onTopic) {
     const candidates = j.evidence.sentences
       .filter((s) => s.eligible && s.sentence.field === 'abstract' && (s.sentence.role === 'Findings' || s.sentence.role === 'Implications'))
       .filter((s) => s.coverage > 0 && (s.context >= MIN_CONTEXT || s.coverage >= MIN_CONTEXT || mustCover(topic).length === 1))
+      .filter((s) => !effect || statesEffect(s.sentence))
       .map((s) => ({ paper: j.evidence.paper, sentence: s.sentence, score: s.context + s.coverage + 0.5 * s.passage + (s.sentence.role === 'Findings' ? 0.1 : 0) }))
       .sort((a, b) => b.score - a.score || a.sentence.index - b.sentence.index);
     out.push(...candidates.slice(0, PER_PAPER));
