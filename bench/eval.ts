@@ -172,7 +172,7 @@ async function evalWhyExamples(bundled: EvalCorpus, calibration: Calibration | u
 // ------------------------------------------------------------------ shared datasets
 
 /** Cited summaries over the bundled corpus: topical precision and coverage by split, and agreement labels. */
-async function evalSummaries(bundled: EvalCorpus, scifactTopics?: TopicOutcome[]) {
+async function evalSummaries(bundled: EvalCorpus, calibration: Calibration | undefined, scifactTopics?: TopicOutcome[]) {
   const spec = loadSummaryTopics();
   const idOf = new Map(bundled.papers.map((p) => [p.label, p.id]));
   const rows: Array<Array<string | number>> = [];
@@ -184,12 +184,12 @@ async function evalSummaries(bundled: EvalCorpus, scifactTopics?: TopicOutcome[]
   } as const;
   for (const split of ['test', 'seen', 'dev'] as const) {
     const topics = spec.topics.filter((t) => t.split === split).map((t) => ({ id: t.id, topic: t.topic, relevant: new Set(t.relevant.map((l) => idOf.get(l)!)) }));
-    const outcomes = await topicOutcomes(bundled, topics);
+    const outcomes = await topicOutcomes(bundled, topics, calibration);
     rows.push(topicRow(splitNames[split], outcomes));
     results[split] = outcomes;
   }
   if (scifactTopics) rows.push(topicRow('SciFact test claims as topics (qrels judge 1–2 papers each: a floor)', scifactTopics));
-  const agreement = await agreementReport(bundled, spec.agreement);
+  const agreement = await agreementReport(bundled, spec.agreement, calibration);
   print(
     'Cited summaries: topical precision and coverage (POST /api/summarize, extractive)',
     table(TOPIC_COLUMNS, rows) +
@@ -226,6 +226,7 @@ async function evalDatasets(bundled: EvalCorpus, loaded: LoadedEmbeddings) {
   scifactSummaryTopics = await topicOutcomes(
     scifact,
     sf.claims.filter((c) => c.split === 'test').map((c) => ({ id: c.id, topic: c.text, relevant: c.relevant })),
+    calibration,
   );
 
   const crossPqa = await refusalReport('cross-corpus: PubMedQA test', bundled, pqa.items.filter((i) => i.split === 'test').map((i) => i.question), calibration);
@@ -410,7 +411,7 @@ if (!flags['beir-only']) {
   else console.log(`(${SHARED_DATASETS} not found or --no-datasets: PubMedQA, SciFact and the written sets skipped)`);
   await evalBundled(bundled, calibration, loaded);
   await evalWhyExamples(bundled, calibration);
-  await evalSummaries(bundled, scifactSummaryTopics);
+  await evalSummaries(bundled, calibration, scifactSummaryTopics);
 }
 if (flags.beir) await evalBeir(flags.beir, loaded);
 const header = `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}. Command: npm run eval${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;

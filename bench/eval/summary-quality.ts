@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/config.js';
 import type { SummarizeResult } from '../../src/answer/answer-service.js';
+import type { Calibration } from '../../src/answer/calibration.js';
 import { mean, table } from '../metrics.js';
 import { serviceFor, type EvalCorpus } from './corpora.js';
 
@@ -49,8 +50,8 @@ function citedSentences(result: SummarizeResult): string[] {
 }
 
 /** Summaries of `topics` over `corpus`; `relevantIds` maps a topic to its relevant paper ids. */
-export async function topicOutcomes(corpus: EvalCorpus, topics: Array<{ id: string; topic: string; relevant: Set<string> }>): Promise<TopicOutcome[]> {
-  const service = serviceFor(corpus);
+export async function topicOutcomes(corpus: EvalCorpus, topics: Array<{ id: string; topic: string; relevant: Set<string> }>, calibration?: Calibration): Promise<TopicOutcome[]> {
+  const service = serviceFor(corpus, calibration);
   const out: TopicOutcome[] = [];
   for (const t of topics) {
     const result = await service.summarize({ topic: t.topic, mode: 'extractive' });
@@ -91,8 +92,8 @@ export const TOPIC_COLUMNS = ['topics', 'n', 'cited sentences', 'topical precisi
  * checks: each paper's main finding is the sentence the label quotes, and (for two or more papers)
  * the theme holding them all carries the label, with the right contrasting paper when mixed.
  */
-export async function agreementReport(corpus: EvalCorpus, items: AgreementSpec[]): Promise<{ body: string; labels: { right: number; n: number }; findings: { right: number; n: number } }> {
-  const service = serviceFor(corpus);
+export async function agreementReport(corpus: EvalCorpus, items: AgreementSpec[], calibration?: Calibration): Promise<{ body: string; labels: { right: number; n: number }; findings: { right: number; n: number } }> {
+  const service = serviceFor(corpus, calibration);
   const idOf = new Map(corpus.papers.map((p) => [p.label, p.id]));
   const rows: Array<Array<string | number>> = [];
   const labels = { right: 0, n: 0 };
