@@ -70,7 +70,8 @@ export interface AnswerabilityDecision {
 export function decideAnswerability(evidence: PaperEvidence[], calibration: Calibration): AnswerabilityDecision {
   const model = calibration.answerability;
   const judged = evidence
-    .filter((e) => e.sentences.length > 0)
+    // A paper with nothing it may quote (only gaps and questions, or a title that cannot answer) cannot answer.
+    .filter((e) => e.sentences.some((s) => s.eligible))
     .map((e) => ({ evidence: e, probability: logistic(model, answerabilityFeatures(e)), lacking: lackingFocus(e, model.focus) }))
     .sort((a, b) => a.lacking.length - b.lacking.length || b.probability - a.probability || a.evidence.rank - b.evidence.rank);
   const passing = judged.filter((j) => j.probability >= model.threshold && j.lacking.length === 0);

@@ -115,6 +115,10 @@ export function paperEvidence(q: AnalysedQuestion, r: RetrievedPaper, rank: numb
     };
   });
   applyIntent(q, sentences);
+  // A title says what a paper set out to study, not what it found: it answers a question that
+  // restates it, frame words and all ("the longitudinal impact of …"), not "what helps … find
+  // their role", which asks for a finding no title gives.
+  if (text.titleOnly && frameTerms.length) for (const e of sentences) if (e.sentence.field === 'title' && e.frame < 0.5) e.eligible = false;
 
   return {
     paper: r.paper,

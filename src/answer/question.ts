@@ -167,7 +167,8 @@ function surfaceTokens(text: string): SurfaceToken[] {
       continue;
     }
     if (/^[.!?,;:]$/.test(word)) {
-      if (/[.!?]/.test(word)) sentenceStart = true;
+      // After a colon a capital is style too ("HTLV-I infection: Variant form of HAM/TSP?").
+      if (/[.!?:]/.test(word)) sentenceStart = true;
       inQualifier = 0;
       continue;
     }
@@ -191,6 +192,11 @@ function surfaceTokens(text: string): SurfaceToken[] {
     out.push({ word, proper, acronym, qualifier, inParentheses: depth > 0 });
     sentenceStart = false;
   }
+  // "Digital Tomosynthesis: A Viable Alternative…?": in a title-cased question a capital is the
+  // style, not a name; only an acronym or an inner capital ("ReConnect") still marks one.
+  const long = out.filter((t) => t.word.length >= 4 && /^\p{L}/u.test(t.word) && !isStopword(t.word.toLowerCase()));
+  const capitals = long.filter((t) => /^\p{Lu}/u.test(t.word) && !t.acronym).length;
+  if (capitals >= 3 && capitals >= 0.6 * long.length) for (const t of out) t.proper &&= t.acronym || /\p{Ll}\p{Lu}/u.test(t.word);
   return out;
 }
 
