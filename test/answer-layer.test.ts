@@ -7,6 +7,7 @@ import { TermSet } from '../src/text/term-set.js';
 import { words, contentTerms } from '../src/text/terms.js';
 import { specificity } from '../src/text/everyday-words.js';
 import { spellsOut } from '../src/answer/paper-text.js';
+import { paperEvidence } from '../src/answer/paper-evidence.js';
 import { renderAnswer } from '../src/answer/segments.js';
 import { checkCitations } from '../src/answer/cite.js';
 import { classifyFollowUp } from '../src/answer/follow-up.js';
@@ -172,6 +173,20 @@ describe('the answer-trust issue\'s examples, over the bundled corpus', () => {
       expect(checkWhyExample(ex, result, bundled.papers)).toBeNull();
     });
   }
+});
+
+describe('measuring a sentence', () => {
+  it('density: the share of its own words that are the question\'s, so a sentence about the question beats one that mentions it in passing', () => {
+    const paper = bundled.papers.find((p) => p.label.startsWith('Parkinson'))!;
+    const e = paperEvidence(analyseQuestion('Was self-stigma reduced?', stats), { paper, score: 1, passages: [] } as never, 1);
+    const of = (start: string) => e.sentences.find((s) => s.sentence.text.startsWith(start))!;
+    const finding = of('Findings indicate'); // "… and self-stigma was reduced for many due to supportive peer relationships …"
+    const other = of('Further understanding'); // "… the relationship between peer support and self-stigma …"
+    expect(finding.density).toBeCloseTo(finding.sentence.terms.size ? 3 / finding.sentence.terms.size : 0, 5);
+    expect(finding.density).toBeGreaterThan(0);
+    expect(other.density).toBeLessThan(finding.density);
+    expect(calibrationFile.evidence.weights[calibrationFile.evidence.features.indexOf('density')]).toBeGreaterThan(0);
+  });
 });
 
 describe('a title-only paper', () => {

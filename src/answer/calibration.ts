@@ -13,7 +13,7 @@ export interface LogisticModel<F extends string> {
 export const ANSWERABILITY_FEATURES = ['coverage', 'context', 'sentence', 'missingRarity', 'missingProper', 'missingQualifier', 'missingUnknown', 'lexical', 'dense', 'retrieval'] as const;
 export type AnswerabilityFeature = (typeof ANSWERABILITY_FEATURES)[number];
 
-export const EVIDENCE_FEATURES = ['coverage', 'context', 'frame', 'passage', 'dense', 'numbers', 'findings', 'implications', 'methods', 'position', 'length'] as const;
+export const EVIDENCE_FEATURES = ['coverage', 'context', 'frame', 'density', 'passage', 'dense', 'numbers', 'findings', 'implications', 'methods', 'position', 'length'] as const;
 export type EvidenceFeature = (typeof EVIDENCE_FEATURES)[number];
 
 export interface Calibration {

@@ -15,6 +15,8 @@ export interface SentenceEvidence {
   context: number;
   /** Share of the question's frame words in the sentence ("phases", "challenges"). */
   frame: number;
+  /** Share of the sentence's own words that are the question's: how much of it is about what was asked. */
+  density: number;
   /** Fused retrieval score of the best retrieved passage holding the sentence; 0 when none does. */
   passage: number;
   /** Dense similarity of that passage to the question. */
@@ -108,6 +110,7 @@ export function paperEvidence(q: AnalysedQuestion, r: RetrievedPaper, rank: numb
       coverage: weightedShare(topic, (t) => inSentence[i].has(t.term)),
       context: weightedShare(topic, (t) => near.has(t.term)),
       frame: frameTerms.length ? frameTerms.filter((t) => s.terms.has(t.term)).length / frameTerms.length : 0,
+      density: s.terms.size ? q.terms.filter((t) => mentions(t, s.terms, s.folded)).length / s.terms.size : 0,
       passage: passage?.score ?? 0,
       dense: passage?.dense ?? 0,
       numbers: q.numbers.length ? q.numbers.filter((n) => new RegExp(`(^|\\D)${n.replace('.', '\\.')}(\\D|$)`).test(s.text)).length / q.numbers.length : 0,

@@ -21,6 +21,7 @@ export function evidenceFeatures(s: SentenceEvidence, sentenceCount: number): Re
     coverage: s.coverage,
     context: s.context,
     frame: s.frame,
+    density: s.density,
     passage: s.passage,
     dense: s.dense,
     numbers: s.numbers,
