@@ -16,6 +16,7 @@ Options:
   --year-to <year>     only papers up to this year
   --author <text>      only papers with an author whose name contains this
   --mode <m>           extractive or llm (default: llm when LLM_BASE_URL and LLM_MODEL are set)
+  --data-dir <dir>     where the index lives (default: $DATA_DIR or ./data), as for npm run ingest
   -h, --help           show this help`;
 
 async function main(): Promise<number> {
@@ -28,6 +29,7 @@ async function main(): Promise<number> {
       'year-to': { type: 'string' },
       author: { type: 'string' },
       mode: { type: 'string' },
+      'data-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -50,7 +52,7 @@ async function main(): Promise<number> {
     console.error(`--mode must be extractive or llm, not "${values.mode}"`);
     return 2;
   }
-  const config = loadConfig();
+  const config = loadConfig({ ...process.env, ...(values['data-dir'] ? { DATA_DIR: values['data-dir'] } : {}) });
   const loaded = await loadEmbeddingModel(config);
   const store = await openStore(config);
   try {

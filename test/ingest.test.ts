@@ -144,6 +144,25 @@ describe('the ingest command', () => {
     expect(r.stdout).toMatch(/Usage: npm run ingest/);
   });
 
+  it('builds into --data-dir, and npm run ask answers from that same --data-dir', () => {
+    const d = tempDir();
+    const elsewhere = path.join(d.dir, 'library');
+    // DATA_DIR points somewhere else: only the flag can send both commands to the library.
+    const env = { DATA_DIR: path.join(d.dir, 'unused') };
+    expect(cli(['--quiet', '--data-dir', elsewhere, SEED], env).status).toBe(0);
+    const ask = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/ask-cli.ts'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, EMBEDDING_MODEL: 'offline', ...env } });
+    const r = ask(['--json', '--data-dir', elsewhere, 'What phases do peer support specialists go through?']);
+    expect(r.status, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.answerable).toBe(true);
+    expect(result.citations[0].label).toMatch(/^Poremski/);
+    expect(ask(['--help']).stdout).toMatch(/--data-dir <dir>/);
+    // Without the flag it looks in DATA_DIR, where nothing was built.
+    expect(ask(['What phases do peer support specialists go through?']).status).not.toBe(0);
+    d.cleanup();
+  });
+
   it('a bad setting is one line and exit 2; a dtype is read in any case', async () => {
     const bad = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'ingest/cli.ts'), SEED], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, EMBEDDING_DTYPE: 'bogus' } });
     expect(bad.status).toBe(2);

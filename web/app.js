@@ -627,7 +627,7 @@ async function addFiles(files) {
     status.textContent =
       r.added + r.updated === 0
         ? `Nothing was added: no paper could be read from ${r.files.length === 1 ? 'the file' : `the ${r.files.length} files`} (the reasons are below). Check the files are exports in a format listed above, then add them again.`
-        : `Done: ${records} paper(s) read from ${r.files.length} file(s): ${r.added} new, ${r.updated} already in the library (updated)${r.skipped ? `; ${r.skipped} record(s) or file(s) could not be read (below)` : ''}; ${r.chunks.embedded} passages embedded. ${r.added ? 'The new papers are' : 'The updated papers are'} being served now.`;
+        : `Done: ${records} paper(s) read from ${r.files.length} file(s): ${r.added} new, ${r.updated} already in the library (updated)${r.skipped ? `; ${r.skipped} record(s) or file(s) could not be read (below)` : ''}; ${r.chunks.embedded} passage(s) embedded. ${r.added ? 'The new papers are' : 'The updated papers are'} being served now.`;
     // Ingest's messages name their file (and line) already; a bare message gets them added.
     for (const f of r.files) for (const e of f.errors) errors.append(el('li', '', e.message.startsWith(f.file) ? e.message : `${f.file}${e.line ? `, line ${e.line}` : ''}: ${e.message}`));
     // The new build, shown now rather than at the next poll; seeing it refreshes this list too.
