@@ -25,6 +25,11 @@ describe('agreement between papers', () => {
     for (const text of ['Self-stigma did not improve.', 'There was no significant improvement in stigma.', 'We found no reduction in stigma.', 'Stigma was not significantly reduced.', 'The programme showed no benefit for stigma.', 'Self-stigma did not decrease.']) {
       expect(findingDirection(text), text).toBe('none');
     }
+    // After a modal a change verb is advice or a hope, not a finding; the clause's own finding still counts.
+    expect(findingDirection('Organizations may benefit by clearly indicating if they expect peer support positions to be static or transitionary.')).toBeNull();
+    expect(findingDirection('Peer support may be beneficial.')).toBeNull();
+    expect(findingDirection('Peer support significantly reduced self-stigma, suggesting services should increase access.')).toBe('down');
+    expect(findingDirection('Those who might benefit most showed significantly reduced symptoms.')).toBe('down');
     expect(readFinding(REDUCED).outcome.has('stigma')).toBe(true);
     expect(readFinding(WELL_BEING).outcome.has('stigma')).toBe(false);
   });

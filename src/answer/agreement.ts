@@ -1,6 +1,7 @@
 // Whether the papers in a theme say the same thing. A finding's direction is read from its own
 // words: "no significant change", "remained unchanged", "did not improve" (no change),
-// "reduced", "fewer", "lower" (down), "improved", "increased", "higher" (up); its outcome is the
+// "reduced", "fewer", "lower" (down), "improved", "increased", "higher" (up), but not after a modal
+// ("may benefit", "should increase": advice, not a finding); its outcome is the
 // words around that cue. Two papers disagree when their outcomes share a word and one reports a
 // change where the other reports none, or one up where the other reports down. The rule's limits,
 // stated in README (Summaries): it reads cue words, not scales, so "reduced stigma" and "improved
@@ -14,6 +15,7 @@ export type Agreement = 'agree' | 'mixed' | 'single';
 
 const NO_CHANGE =
   /\bno (?:statistically )?(?:significant |substantial |clear |meaningful |marked )?(?:change|difference|improvement|effect|association|reduction|increase|decrease|benefit)s?\b|\b(?:did|does|do|was|were) not (?:significantly )?(?:change|differ|improve|reduce|increase|decrease|affect|predict)\b|\b(?:remained|remain|remains|was|were) (?:largely )?unchanged\b|\bnot (?:statistically )?significant(?:ly)? (?:reduced|improved|increased|decreased|changed|different|lower|higher)\b|\bnot (?:statistically )?significant(?:ly)?\b|\bunchanged\b|\bno improvement\b/i;
+const HEDGED = /\b(?:may|might|could|should|would|must|can)\s+(?:not\s+)?(?:(?:be|also|further|significantly|help(?:\s+to)?|to)\s+)?(?:improv|reduc|increas|decreas|benefi|enhanc|lower|rais|gain|alleviat|diminish|declin|chang)\w*/gi;
 const DOWN = /\b(?:reduc(?:e|ed|es|ing|tion|tions)|decreas(?:e|ed|es|ing)|lower(?:ed)?|declin(?:ed|es|ing)|fewer|diminish(?:ed|es)|alleviat(?:ed|es))\b/i;
 const UP = /\b(?:improv(?:e|ed|es|ing|ement|ements)|increas(?:e|ed|es|ing)|higher|greater|enhanc(?:ed|es|ing)|rais(?:ed|es)|gain(?:ed|s)?|beneficial|benefit(?:ed|s)?)\b/i;
 
@@ -33,10 +35,13 @@ const OUTCOME_WINDOW = 50;
  * the cue that sets the direction ("self-stigma was reduced" → down, {self, stigma}).
  */
 export function readFinding(text: string): { direction: Direction | null; outcome: TermSet } {
-  const none = NO_CHANGE.exec(text);
-  // "did not improve", "no reduction": the verb inside a no-change phrase is not a change, so
-  // those phrases are blanked (same length, offsets kept) before looking for one.
-  const rest = text.replace(new RegExp(NO_CHANGE.source, 'gi'), (m) => ' '.repeat(m.length));
+  // "Organizations may benefit by…", "services should increase access": advice or a hope, not a
+  // finding, so a change verb after a modal is blanked (same length, offsets kept) like the one
+  // inside a no-change phrase ("did not improve", "no reduction"), before looking for a change.
+  const blank = (m: string) => ' '.repeat(m.length);
+  const unhedged = text.replace(HEDGED, blank);
+  const none = NO_CHANGE.exec(unhedged);
+  const rest = unhedged.replace(new RegExp(NO_CHANGE.source, 'gi'), blank);
   const down = DOWN.exec(rest);
   const up = UP.exec(rest);
   let direction: Direction | null = null;

@@ -239,12 +239,17 @@ export class AnswerService {
   }
 
   private extractiveAnswer(plan: Plan, decision: AnswerabilityDecision, retrieved: RetrievedPaper[], onEvent: (e: AskEvent) => void): Draft {
-    // The gate judged the papers with the follow-up's topic; the quotes answer the question itself.
+    // The gate judged the papers with the follow-up's topic; the quotes answer the question itself,
+    // unless read that way a paper has nothing it may quote (a title the follow-up alone does not restate).
     const answering =
       plan.gate === plan.question
         ? decision.answering
-        : decision.answering.map((j) => ({ ...j, evidence: paperEvidence(plan.question, retrieved.find((r) => r.paper.id === j.evidence.paper.id)!, j.evidence.rank) }));
+        : decision.answering.map((j) => {
+            const again = paperEvidence(plan.question, retrieved.find((r) => r.paper.id === j.evidence.paper.id)!, j.evidence.rank);
+            return again.sentences.some((s) => s.eligible) ? { ...j, evidence: again } : j;
+          });
     const quotes = selectEvidence(answering, this.calibration, plan.question.intent);
+    if (!quotes.length) return this.refusal(plan.question, decision, retrieved, 'extractive', onEvent);
     const cited = citeQuotes(quotes.map((q) => ({ paper: q.evidence.paper, sentence: q.sentence.sentence, support: q.sentence.context, paperScore: q.evidence.retrieval })));
     return this.deliver(cited, 'extractive', onEvent);
   }
@@ -303,7 +308,7 @@ export class AnswerService {
       // affected by mental illness", which a paper about mental illness in general does not.
       const anchor = topicAnchor(topic!);
       const onTopic = decision.judged.filter(
-        (j) => j.probability >= threshold && j.lacking.length === 0 && !j.evidence.titleOnly && j.evidence.coverage >= SUMMARY_COVERAGE && (!anchor || j.evidence.covered.includes(anchor)),
+        (j) => j.probability >= threshold && j.lacking.length === 0 && !j.evidence.titleOnly && j.evidence.coverage >= SUMMARY_COVERAGE && (!anchor || j.evidence.covered.some((t) => t.term === anchor.term)),
       );
       if (onTopic.length < 2) return this.answerInstead(request, decision, retrieved, t0);
       draft = summarizeTopic(topic!, onTopic, this.corpus.termStats);

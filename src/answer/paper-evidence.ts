@@ -5,7 +5,7 @@
 import type { Paper } from '../types.js';
 import type { Passage, RetrievedPaper } from '../retrieve/retriever.js';
 import { mentions, paperText, type PaperSentence } from './paper-text.js';
-import type { AnalysedQuestion, QuestionIntent, QuestionTerm } from './question.js';
+import { titleAnswers, type AnalysedQuestion, type QuestionIntent, type QuestionTerm } from './question.js';
 
 export interface SentenceEvidence {
   sentence: PaperSentence;
@@ -110,7 +110,8 @@ export function paperEvidence(q: AnalysedQuestion, r: RetrievedPaper, rank: numb
       coverage: weightedShare(topic, (t) => inSentence[i].has(t.term)),
       context: weightedShare(topic, (t) => near.has(t.term)),
       frame: frameTerms.length ? frameTerms.filter((t) => s.terms.has(t.term)).length / frameTerms.length : 0,
-      density: s.terms.size ? q.terms.filter((t) => mentions(t, s.terms, s.folded)).length / s.terms.size : 0,
+      // Two question words can meet one loosely matched sentence word ("stigma", "stigmatization"): at most all of it.
+      density: s.terms.size ? Math.min(1, q.terms.filter((t) => mentions(t, s.terms, s.folded)).length / s.terms.size) : 0,
       passage: passage?.score ?? 0,
       dense: passage?.dense ?? 0,
       numbers: q.numbers.length ? q.numbers.filter((n) => new RegExp(`(^|\\D)${n.replace('.', '\\.')}(\\D|$)`).test(s.text)).length / q.numbers.length : 0,
@@ -119,9 +120,9 @@ export function paperEvidence(q: AnalysedQuestion, r: RetrievedPaper, rank: numb
   });
   applyIntent(q, sentences);
   // A title says what a paper set out to study, not what it found: it answers a question that
-  // restates it, frame words and all ("the longitudinal impact of …"), not "what helps … find
-  // their role", which asks for a finding no title gives.
-  if (text.titleOnly && frameTerms.length) for (const e of sentences) if (e.sentence.field === 'title' && e.frame < 0.5) e.eligible = false;
+  // restates it ("the longitudinal impact of …"), not "what helps … find their role", which asks
+  // for a finding no title gives.
+  if (text.titleOnly && !titleAnswers(q, text.sentences[0].terms)) for (const e of sentences) e.eligible = false;
 
   return {
     paper: r.paper,

@@ -53,23 +53,32 @@ export type { TermStats } from '../store/lexical-index.js';
 
 // Frame words, written as words and stemmed once. They are a linguistic list, like stopwords, not
 // a tuned one: answer shapes, relations, generic people and quantities, question verbs.
-const FRAME_WORDS = [
-  // answer shapes
+const SHAPE_WORDS = [
   'aspect aspects phase phases stage stages step steps type types kind kinds sort sorts way ways thing things',
   'factor factors element elements component components part parts theme themes issue issues area areas',
   'feature features characteristic characteristics reason reasons example examples main key common',
   'benefit benefits challenge challenges barrier barriers facilitator facilitators problem problems',
   'outcome outcomes result results effect effects impact impacts role roles experience experiences',
   'difference differences similarity similarities change changes',
-  // relations
+];
+// How things relate, and what a question asks of its topic ("is X worthwhile?"); an abstract
+// answers in its own words, with results.
+const RELATION_WORDS = [
   'affect affects affected influence influences influenced predict predicts predicted associate associated association',
   'link linked links relate related relation relationship cause causes caused lead leads led prevent prevents',
   'help helps helped helpful improve improves improved improvement reduce reduces reduced reduction increase increases',
   'increased decrease decreases decreased lower lowers raise raises contribute contributes depend depends determine',
-  'work works worked working effective effectiveness useful use used using make makes made get gets got',
-  'go goes went gone going happen happens happened stay stays stayed remain remains remained same keep keeps kept',
-  'come comes came become becomes became seem seems seemed need needs needed want wants wanted like likely',
+  'work works worked working effective effectiveness useful',
   'compare compared comparison differ differs better worse best worst good bad',
+  'worthwhile justifiable justified feasible feasibility necessary useful usefulness safe safety accurate accuracy reliable valid validity',
+  'appropriate beneficial important possible true real really actually still novel optimal ideal adequate sufficient valuable',
+  'warranted required recommended advisable acceptable efficacious efficacy successful success role value helpful',
+];
+const OTHER_FRAME_WORDS = [
+  // verbs that carry no relation of their own
+  'use used using make makes made get gets got go goes went gone going happen happens happened stay stays stayed',
+  'remain remains remained same keep keeps kept come comes came become becomes became seem seems seemed',
+  'need needs needed want wants wanted like likely',
   // generic people
   'people person persons individual individuals participant participants subject subjects patient patients someone',
   // quantities and time
@@ -79,14 +88,24 @@ const FRAME_WORDS = [
   'describe described explain explained mean means think thought feel felt say said see saw tell told look ask asked',
   'identify identified show shown study studied know known measure measured assess assessed examine examined',
   'available exist exists any whether',
-  // evaluations: what a question asks of its topic ("is X worthwhile?"); an abstract answers with results
-  'worthwhile justifiable justified feasible feasibility necessary useful usefulness safe safety accurate accuracy reliable valid validity',
-  'appropriate beneficial important possible true real really actually still novel optimal ideal adequate sufficient valuable',
-  'warranted required recommended advisable acceptable efficacious efficacy successful success role value helpful',
-]
-  .join(' ')
-  .split(' ');
-const FRAME = new Set(FRAME_WORDS.map((w) => stem(w)));
+];
+const stems = (lines: string[]) => new Set(lines.join(' ').split(' ').map((w) => stem(w)));
+const SHAPES = stems(SHAPE_WORDS);
+const RELATIONS = stems(RELATION_WORDS);
+const FRAME = new Set([...SHAPES, ...RELATIONS, ...stems(OTHER_FRAME_WORDS)]);
+
+/**
+ * Whether a title speaks to what the question asks of its topic: it names every answer shape the
+ * question asks for ("phases", "role") and, when the question asks how things relate or how good
+ * something is, a relation of its own ("impact" for "affect"). Generic people, times and question
+ * verbs ask nothing of a title.
+ */
+export function titleAnswers(q: AnalysedQuestion, title: { has(term: string): boolean }): boolean {
+  const frame = q.terms.filter((t) => t.frame && !t.alias);
+  const shapes = frame.filter((t) => SHAPES.has(t.term));
+  const relates = frame.some((t) => RELATIONS.has(t.term) && !SHAPES.has(t.term));
+  return shapes.every((t) => title.has(t.term)) && (!relates || [...RELATIONS, ...SHAPES].some((r) => title.has(r)));
+}
 
 export function isFrameTerm(term: string): boolean {
   return FRAME.has(term);
@@ -147,6 +166,8 @@ interface SurfaceToken {
   acronym: boolean;
   qualifier: boolean;
   inParentheses: boolean;
+  /** First word of the question, or of a sentence or clause after a colon: capitalised by style. */
+  opening: boolean;
 }
 
 // A qualifier phrase opens with one of these and runs over its noun phrase: "among military
@@ -189,22 +210,38 @@ function surfaceTokens(text: string): SurfaceToken[] {
     const proper = !identifier && (acronym || (capitalised && !sentenceStart && word !== 'I'));
     const qualifier = inQualifier > 0 && !isStopword(lower);
     if (inQualifier > 0 && !INSIDE_PHRASE.has(lower)) inQualifier--;
-    out.push({ word, proper, acronym, qualifier, inParentheses: depth > 0 });
+    out.push({ word, proper, acronym, qualifier, inParentheses: depth > 0, opening: sentenceStart });
     sentenceStart = false;
   }
-  // "Digital Tomosynthesis: A Viable Alternative…?": in a title-cased question a capital is the
-  // style, not a name; only an acronym or an inner capital ("ReConnect") still marks one.
-  const long = out.filter((t) => t.word.length >= 4 && /^\p{L}/u.test(t.word) && !isStopword(t.word.toLowerCase()));
-  const capitals = long.filter((t) => /^\p{Lu}/u.test(t.word) && !t.acronym).length;
-  if (capitals >= 3 && capitals >= 0.6 * long.length) for (const t of out) t.proper &&= t.acronym || /\p{Ll}\p{Lu}/u.test(t.word);
+  // A question in capitals says nothing with its case: no word in it is a name or an acronym.
+  if (!/\p{Ll}/u.test(text)) {
+    for (const t of out) t.proper = t.acronym = false;
+    return out;
+  }
+  // "Digital Tomosynthesis: A Viable Alternative…?": when the content words are (all but one in
+  // five) capitalised, a capital is the style, not a name; only an acronym or an inner capital
+  // ("ReConnect") still marks one. "Did patients in New South Wales differ?" keeps its names.
+  const content = out.filter((t) => !t.opening && !t.acronym && t.word.length >= 4 && /^\p{L}/u.test(t.word) && !isStopword(t.word.toLowerCase()));
+  const capitals = content.filter((t) => /^\p{Lu}/u.test(t.word)).length;
+  if (capitals >= 3 && content.length - capitals <= capitals / 5) for (const t of out) t.proper &&= t.acronym || /\p{Ll}\p{Lu}/u.test(t.word);
   return out;
 }
 
 // "Does peer support actually help people?", "do anti-stigma campaigns work", "the effect of X on
 // Y": the question is whether something changes things, so only a finding that says which way
-// (or that nothing changed) answers it; a paper that merely describes X does not.
-const EFFECT =
-  /^\s*(?:does|do|did|is|are|was|were|can|could|has|have|will|would)\b.*\b(?:help|helps|helped|work|works|worked|improve[sd]?|reduce[sd]?|increase[sd]?|decrease[sd]?|lower|prevent|effective|benefit|beneficial|better|worse|change[sd]?|impact|affect)\b|\b(?:effects?|effectiveness|impacts?|benefits?|outcomes?) of\b/i;
+// (or that nothing changed) answers it; a paper that merely describes X does not. The verb must be
+// a verb: not "their work", not "help-seeking"; and "side effects of a drug" asks about harms.
+const EFFECT_VERB = String.raw`(?<!\b(?:their|the|a|an|his|her|its|our|my|your|of|in|at|for)\s)\b(?:help(?:s|ed)?|work(?:s|ed)?|improve[sd]?|reduce[sd]?|increase[sd]?|decrease[sd]?|prevent(?:s|ed)?|affect(?:s|ed)?|benefit(?:s|ed)?|change[sd]?)\b(?![-'’])`;
+const EFFECT = new RegExp(
+  [
+    String.raw`^\s*(?:does|do|did|can|could|will|would|has|have|is|are)\b.*${EFFECT_VERB}`,
+    String.raw`^\s*how (?:well |much )?(?:does|do|did|can|could)\b.*${EFFECT_VERB}`,
+    String.raw`\b(?:effective|beneficial|make an? difference)\b`,
+    String.raw`\b(?:got|get|gets|getting|gotten) (?:any )?(?:better|worse)\b`,
+    String.raw`(?<!\bside\s)\b(?:effects?|effectiveness|impacts?) of\b`,
+  ].join('|'),
+  'i',
+);
 
 /** Whether the question asks if something has an effect (see EFFECT). */
 export function asksAboutEffect(q: AnalysedQuestion): boolean {

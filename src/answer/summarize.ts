@@ -105,14 +105,6 @@ function strength(a: Paper, b: Paper): number {
 /** Results before conclusions; a sentence that reports a result outright before one that hedges. */
 const RESULT_CUE = /\b(found|showed|shown|reported|revealed|indicated?|identified|emerged|appears? to|appeared to|no (?:significant )?(?:change|difference)|improv|reduc|increas|decreas|associated|remained|preferr?)\w*/i;
 
-// "Organizations may benefit by…", "should reduce…": a recommendation, not a finding that something worked.
-const HEDGED = /\b(?:may|might|could|should|would|must)\s+(?:\w+\s+)?(?:benefit|improve|reduce|increase|decrease|help|lower|enhance|gain)\w*/i;
-
-/** A finding that says which way something went (or that nothing changed), not a hope that it would. */
-function statesEffect(sentence: PaperSentence): boolean {
-  return findingOf(sentence).direction !== null && !HEDGED.test(sentence.text);
-}
-
 /** The sentences of the papers that passed the gate that are about the topic. */
 export function topicSentences(topic: AnalysedQuestion, onTopic: JudgedPaper[]): Picked[] {
   const out: Picked[] = [];
@@ -121,7 +113,7 @@ export function topicSentences(topic: AnalysedQuestion, onTopic: JudgedPaper[]):
     const candidates = j.evidence.sentences
       .filter((s) => s.eligible && s.sentence.field === 'abstract' && (s.sentence.role === 'Findings' || s.sentence.role === 'Implications'))
       .filter((s) => s.coverage > 0 && (s.context >= MIN_CONTEXT || s.coverage >= MIN_CONTEXT || mustCover(topic).length === 1))
-      .filter((s) => !effect || statesEffect(s.sentence))
+      .filter((s) => !effect || findingOf(s.sentence).direction !== null)
       .map((s) => ({ paper: j.evidence.paper, sentence: s.sentence, score: s.context + s.coverage + 0.5 * s.passage + (s.sentence.role === 'Findings' ? 0.1 : 0) }))
       .sort((a, b) => b.score - a.score || a.sentence.index - b.sentence.index);
     out.push(...candidates.slice(0, PER_PAPER));
