@@ -294,8 +294,12 @@ describe('two servers, one database', () => {
     const after = await Promise.all(urls.map((u) => until('the switch', async () => ((h) => (h.papers > papers ? h : undefined))(await health(u)), 15_000)));
     expect(after[0].buildId).toBe(after[1].buildId);
     for (const url of urls) {
-      const res = await fetch(`${url}/api/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'suicide prevention training for peer workers', k: 1 }) });
-      expect((await res.json()).results[0].paperId).toBe('pmid:30111222');
+      // The new paper is served, and searched: its own title finds it. (Among the first few, not
+      // necessarily first: pgvector's HNSW is approximate, and the fused ranking can put a paper
+      // that both searches found above the one only BM25 ranked first.)
+      expect((await fetch(`${url}/api/papers/pmid:30111222`)).status).toBe(200);
+      const res = await fetch(`${url}/api/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'suicide prevention training for peer workers', k: 5 }) });
+      expect((await res.json()).results.map((r: { paperId: string }) => r.paperId)).toContain('pmid:30111222');
     }
   }, 180_000);
 });
