@@ -101,7 +101,8 @@ export function paperEvidence(q: AnalysedQuestion, r: RetrievedPaper, rank: numb
   const missing = topic.filter((t) => !covered.includes(t)).sort((a, b) => b.rarity * b.specificity - a.rarity * a.specificity);
 
   // A sentence is credited only with what it says itself; its neighbours' words count in `context`.
-  const inSentence = text.sentences.map((s) => new Set(topic.filter((t) => mentions(t, s.terms, s.folded)).map((t) => t.term)));
+  const mentioned = text.sentences.map((s) => q.terms.filter((t) => mentions(t, s.terms, s.folded)));
+  const inSentence = mentioned.map((m) => new Set(m.filter((t) => topic.includes(t)).map((t) => t.term)));
   const sentences: SentenceEvidence[] = text.sentences.map((s, i) => {
     const near = new Set([...inSentence[i], ...(inSentence[i - 1] ?? []), ...(inSentence[i + 1] ?? [])]);
     const passage = passageOf(r.passages, s);
@@ -111,7 +112,7 @@ export function paperEvidence(q: AnalysedQuestion, r: RetrievedPaper, rank: numb
       context: weightedShare(topic, (t) => near.has(t.term)),
       frame: frameTerms.length ? frameTerms.filter((t) => s.terms.has(t.term)).length / frameTerms.length : 0,
       // Two question words can meet one loosely matched sentence word ("stigma", "stigmatization"): at most all of it.
-      density: s.terms.size ? Math.min(1, q.terms.filter((t) => mentions(t, s.terms, s.folded)).length / s.terms.size) : 0,
+      density: s.terms.size ? Math.min(1, mentioned[i].length / s.terms.size) : 0,
       passage: passage?.score ?? 0,
       dense: passage?.dense ?? 0,
       numbers: q.numbers.length ? q.numbers.filter((n) => new RegExp(`(^|\\D)${n.replace('.', '\\.')}(\\D|$)`).test(s.text)).length / q.numbers.length : 0,

@@ -92,7 +92,8 @@ const OTHER_FRAME_WORDS = [
 const stems = (lines: string[]) => new Set(lines.join(' ').split(' ').map((w) => stem(w)));
 const SHAPES = stems(SHAPE_WORDS);
 const RELATIONS = stems(RELATION_WORDS);
-const FRAME = new Set([...SHAPES, ...RELATIONS, ...stems(OTHER_FRAME_WORDS)]);
+const SHAPES_OR_RELATIONS = new Set([...SHAPES, ...RELATIONS]);
+const FRAME = new Set([...SHAPES_OR_RELATIONS, ...stems(OTHER_FRAME_WORDS)]);
 
 /**
  * Whether a title speaks to what the question asks of its topic: it names every answer shape the
@@ -104,7 +105,7 @@ export function titleAnswers(q: AnalysedQuestion, title: { has(term: string): bo
   const frame = q.terms.filter((t) => t.frame && !t.alias);
   const shapes = frame.filter((t) => SHAPES.has(t.term));
   const relates = frame.some((t) => RELATIONS.has(t.term) && !SHAPES.has(t.term));
-  return shapes.every((t) => title.has(t.term)) && (!relates || [...RELATIONS, ...SHAPES].some((r) => title.has(r)));
+  return shapes.every((t) => title.has(t.term)) && (!relates || [...SHAPES_OR_RELATIONS].some((r) => title.has(r)));
 }
 
 export function isFrameTerm(term: string): boolean {
