@@ -246,7 +246,7 @@ export async function calibrate(inputs: CalibrationInputs, log: (line: string) =
       'Calibration: the gate (fit data only)',
       `Fitted on ${counts}; ${examples.length} (question, paper) pairs.\n\n` +
         table(['feature', 'weight'], [...ANSWERABILITY_FEATURES.map((f, i) => [f, calibration.answerability.weights[i]] as [string, number]), ['(bias)', calibration.answerability.bias]]) +
-        `\n\nFocus cut-offs (rarity × specificity of a missing topic word that rules a paper out): ${calibration.answerability.focus.plain} for a plain word, ${calibration.answerability.focus.named} for a name or a word in a qualifier phrase; ` +
+        `\n\nFocus cut-offs (the focus score, rarity × specificity, of a missing topic word that rules a paper out): ${calibration.answerability.focus.plain} for a plain word, ${calibration.answerability.focus.named} for a name or a word in a qualifier phrase; ` +
         `without them, at the same threshold, the group errors would be ${withoutFocus.map((x) => x.toFixed(3)).join(' / ')}.\n\n` +
         `Risk–coverage on the fit data, by the best probability among papers lacking no focus term (share of each group on the wrong side of the threshold):\n\n` +
         table(['threshold', ...groups.map((g) => (g.includes('unanswerable') ? `false answers: ${g.replace(' (unanswerable)', '')}` : `false refusals: ${g.replace(' (answerable)', '')}`))], riskRows) +

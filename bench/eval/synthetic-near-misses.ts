@@ -1,9 +1,11 @@
 // Near-miss questions made from answerable ones, for fitting the gate: the question stays about its
 // paper but names something the paper does not cover, either swapped in for one of its rarest
 // topic words ("…mammography use…" → "…colonoscopy use…") or added as a setting or population
-// ("… in Kinmen?"). The words come from other abstracts, of this corpus (so the corpus knows them)
-// or of another corpus (so it does not), never from a hand-made list, and never from the
-// hand-written near-miss set the report uses.
+// ("… in Kinmen?", "… among caregivers?"). A population is often an everyday word, so populations
+// are taken as abstracts write who they studied ("among …", "… aged"), however common the word;
+// other words must be specific. The words come from other abstracts, of this corpus (so the corpus
+// knows them) or of another corpus (so it does not), never from a hand-made list, and never from
+// the hand-written near-miss set the report uses.
 import type { Paper } from '../../src/types.js';
 import { contentTerms, isStopword, stem } from '../../src/text/terms.js';
 import { isFrameTerm } from '../../src/answer/question.js';
@@ -27,6 +29,11 @@ export interface Vocabulary {
   words: string[];
   /** Capitalised words from inside sentences: places, programmes, named groups. */
   names: string[];
+  /**
+   * Who a study is about, as abstracts write it ("among adolescents", "45 nurses were"): everyday
+   * words as often as not, which a reader writes into a question ("…among police officers?").
+   */
+  groups: string[];
   stems: Set<string>;
 }
 
@@ -37,6 +44,7 @@ export interface Vocabulary {
 export function vocabularyOf(papers: Paper[]): Vocabulary {
   const df = new Map<string, number>();
   const names = new Set<string>();
+  const groups = new Set<string>();
   const stems = new Set<string>();
   for (const p of papers) {
     const text = `${p.title ?? ''} ${p.abstract ?? ''}`;
@@ -47,9 +55,13 @@ export function vocabularyOf(papers: Paper[]): Vocabulary {
       else if (m[2] && !isStopword(m[2]) && !isFrameTerm(stem(m[2]))) seen.add(m[2]);
     }
     for (const w of seen) df.set(w, (df.get(w) ?? 0) + 1);
+    for (const m of text.matchAll(/\b(?:among|amongst) (?:[a-z-]+ )?([a-z]{4,}s)\b|\b\d+ (?:[a-z-]+ )?([a-z]{4,}s)(?= (?:who|aged)\b)/g)) {
+      const w = m[1] ?? m[2];
+      if (!isStopword(w) && !isFrameTerm(stem(w))) groups.add(w);
+    }
   }
   const words = [...df].filter(([w, n]) => n <= 3 && specificity(w) >= 0.7).map(([w]) => w);
-  return { words: words.sort(), names: [...names].filter((n) => specificity(n) >= 0.7).sort(), stems };
+  return { words: words.sort(), names: [...names].filter((n) => specificity(n) >= 0.7).sort(), groups: [...groups].sort(), stems };
 }
 
 const pick = <T>(xs: T[], r: () => number): T => xs[Math.floor(r() * xs.length)];
@@ -62,7 +74,8 @@ export function nearMissesOf(question: string, paper: Paper, own: Vocabulary, fo
   const inPaper = paperText(paper).all;
   const fresh = (w: string) => !inPaper.has(stem(w.toLowerCase()));
   const out: string[] = [];
-  const source = () => (r() < 0.5 ? own : { ...foreign, words: foreign.words.filter((w) => !own.stems.has(stem(w))), names: foreign.names.filter((w) => !own.stems.has(stem(w.toLowerCase()))) });
+  const unknownTo = (ws: string[]) => ws.filter((w) => !own.stems.has(stem(w.toLowerCase())));
+  const source = () => (r() < 0.5 ? own : { ...foreign, words: unknownTo(foreign.words), names: unknownTo(foreign.names), groups: unknownTo(foreign.groups) });
 
   // Swap: the question's rarest topic word that the paper uses, for one it does not.
   const tokens = [...question.matchAll(/\b[A-Za-z][A-Za-z-]{3,}\b/g)].map((m) => ({ word: m[0], at: m.index! }));
@@ -82,9 +95,12 @@ export function nearMissesOf(question: string, paper: Paper, own: Vocabulary, fo
   // Add: a setting or a population the paper never mentions.
   const vocab = source();
   const names = vocab.names.filter(fresh);
+  const groups = vocab.groups.filter(fresh);
   const words = vocab.words.filter(fresh);
   const stem0 = question.replace(/\s*[?.!]*\s*$/, '');
-  if (r() < 0.5 && names.length) out.push(`${stem0} in ${pick(names, r)}?`);
+  const which = r();
+  if (which < 0.4 && names.length) out.push(`${stem0} in ${pick(names, r)}?`);
+  else if (which < 0.7 && groups.length) out.push(`${stem0} among ${pick(groups, r)}?`);
   else if (words.length) out.push(`${stem0} among ${pick(words, r)}?`);
   return out;
 }

@@ -40,9 +40,14 @@ export interface JudgedPaper {
   lacking: QuestionTerm[];
 }
 
-/** How much a missing word weighs as a reason to refuse: rare in the corpus, and not everyday speech. */
+/**
+ * How much a missing word weighs as a reason to refuse: rare in the corpus, and not everyday speech.
+ * A user says "get back to work" where an abstract never does, so an everyday word counts for
+ * less; but an everyday word that names who or where ("among police officers") and that no
+ * abstract in the library uses at all is not the user's phrasing, it is a subject nobody covers.
+ */
 export function focusScore(t: QuestionTerm): number {
-  return t.rarity * t.specificity;
+  return t.qualifier && !t.known ? t.rarity : t.rarity * t.specificity;
 }
 
 /** The question's focus terms that a paper lacks, under the fitted cut-offs. */

@@ -32,9 +32,12 @@ function list(items: string[]): string {
 export function refusalText(q: AnalysedQuestion, decision: AnswerabilityDecision): { text: string; missing: string[] } {
   // Name what is missing: the focus terms the closest paper lacks, else its rarest missing topic word.
   const lacking = decision.judged[0]?.lacking ?? [];
-  // A lacking word in a qualifier phrase is named with the rest of its phrase: "police officers".
+  const rarest = decision.judged[0]?.evidence.missing.slice(0, 1) ?? [];
+  // A lacking word in a qualifier phrase is named with the rest of its phrase ("police officers"),
+  // and beside them the rarest word missing, which may be what the question is about: "mercury"
+  // in "the boiling point of mercury at sea level".
   const phrase = lacking.some((t) => t.qualifier) ? decision.missing.filter((t) => t.qualifier) : [];
-  const named = lacking.length ? [...new Set([...lacking, ...phrase])].slice(0, 4) : decision.missing.slice(0, 1);
+  const named = lacking.length ? [...new Set([...rarest, ...lacking, ...phrase])].slice(0, 4) : decision.missing.slice(0, 1);
   const missing = phrasesFor(q, named);
   const about = phrasesFor(q, decision.covered);
   const tail = 'They are listed separately, not cited; try rephrasing, widening the filters, or adding papers.';
