@@ -9,6 +9,7 @@ import { specificity } from '../src/text/everyday-words.js';
 import { spellsOut } from '../src/answer/paper-text.js';
 import { paperEvidence } from '../src/answer/paper-evidence.js';
 import { focusScore } from '../src/answer/answerability.js';
+import { respell, respellWord } from '../src/text/spelling.js';
 import { renderAnswer } from '../src/answer/segments.js';
 import { checkCitations } from '../src/answer/cite.js';
 import { classifyFollowUp } from '../src/answer/follow-up.js';
@@ -104,6 +105,33 @@ describe('matching words', () => {
     expect(words('oesophageal tumours programme behaviour exercise advised')).toEqual(['esophageal', 'tumors', 'program', 'behavior', 'exercise', 'advised']);
     expect(spellsOut('women in a health maintenance organization in north carolina', 'HMO')).toBe(true);
     expect(spellsOut('women in north carolina', 'HMO')).toBe(false);
+  });
+});
+
+describe('respelling a misspelt word', () => {
+  it('replaces a word neither the library nor English knows by the library\'s word one edit away, and says so', async () => {
+    expect(respell('Does peer suport reduce self-stigam?', stats)).toEqual({
+      text: 'Does peer support reduce self-stigma?',
+      respelled: [
+        { from: 'suport', to: 'support' },
+        { from: 'stigam', to: 'stigma' },
+      ],
+    });
+    // A prefixed word is read as the index reads it: "anti-stigam" is "antistigam", one swap from "antistigma".
+    expect(respell('do anti-stigam campaigns work', stats).text).toBe('do antistigma campaigns work');
+    expect(respell('do anti-stigma campaigns work', stats).text).toBe('do anti-stigma campaigns work');
+    const result = await serviceFor(bundled).ask({ question: 'Does peer suport reduce self-stigam?' });
+    expect(result.query).toBe('Does peer support reduce self-stigma?');
+    expect(result.notice).toBe('Searched for “support”, “stigma”: no indexed abstract has “suport”, “stigam”.');
+    expect(result.citations[0].label).toMatch(/^Parkinson/);
+  });
+
+  it('leaves real words, names and short words alone: a word the library lacks is a reason to refuse', () => {
+    expect(stats.documentFrequency(contentTerms('policy')[0])).toBeGreaterThan(0);
+    expect(respellWord('police', stats)).toBeNull(); // one edit from "policy", but a word
+    expect(respell('What did patients in Wales say?', stats).respelled).toEqual([]);
+    expect(respellWord('stigm', stats)).toBeNull(); // too short to guess
+    expect(respellWord('xqzvkwj', stats)).toBeNull(); // nothing one edit away
   });
 });
 

@@ -117,6 +117,13 @@ describe.skipIf(!hasChromium)('the chat page', () => {
     expect(await page.locator('#sources-title').textContent()).toBe('Closest papers (not cited)');
   });
 
+  it('answers a misspelt question, saying which words it searched for instead', async () => {
+    await askQuestion('Does peer suport reduce self-stigam?');
+    const last = page.locator('.message.assistant').last();
+    expect(await last.locator('.notice').allTextContents()).toContain('Searched for “support”, “stigma”: no indexed abstract has “suport”, “stigam”.');
+    expect(await page.getByTestId('answer').getByTestId('citation').count()).toBeGreaterThan(0);
+  });
+
   it('renders abstracts and titles containing HTML as text and runs nothing', async () => {
     await askQuestion('What did peer mentors in prisons report about coping?');
     expect(await page.getByTestId('answer').textContent()).toContain('<img src=x onerror=');

@@ -10,6 +10,7 @@ import { answerabilityFeatures, type AnswerabilityFeatures } from '../../src/ans
 import { paperEvidence, type PaperEvidence } from '../../src/answer/paper-evidence.js';
 import { analyseQuestion, type AnalysedQuestion } from '../../src/answer/question.js';
 import type { Paper } from '../../src/types.js';
+import { respell } from '../../src/text/spelling.js';
 import { buildIndex } from '../../src/store/build-index.js';
 import type { Corpus } from '../../src/store/corpus.js';
 
@@ -41,7 +42,8 @@ export interface Judged {
 }
 
 /** Retrieval and the gate's measurements for one question, as AnswerService computes them. */
-export async function measure(corpus: EvalCorpus, text: string, k = corpus.config.retrievalK): Promise<Judged> {
+export async function measure(corpus: EvalCorpus, asked: string, k = corpus.config.retrievalK): Promise<Judged> {
+  const { text } = respell(asked, corpus.corpus.termStats);
   const question = analyseQuestion(text, corpus.corpus.termStats);
   const retrieved = await corpus.retriever.retrieve(text, { k, passagesPerPaper: 3 });
   const evidence = retrieved.map((r, i) => paperEvidence(question, r, i + 1));

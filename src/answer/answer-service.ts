@@ -17,6 +17,7 @@ import { refusalText } from './refusal.js';
 import { detectCrisis } from './safety.js';
 import { renderAnswer, type AnswerSegment } from './segments.js';
 import { selectEvidence } from './select-evidence.js';
+import { respell, respelledNotice } from '../text/spelling.js';
 import { summarizeChosen, summarizeTopic, type PaperFinding, type SummaryDraft, type SummaryTheme } from './summarize.js';
 
 export type AnswerMode = 'extractive' | 'llm';
@@ -54,7 +55,7 @@ export interface AskResult {
   closest?: PaperRef[];
   notice?: string;
   safety?: 'crisis';
-  /** The query actually searched (differs from the question for follow-ups). */
+  /** The query actually searched (differs from the question for follow-ups, and where a misspelt word was respelled). */
   query: string;
   /** For a follow-up answered from the previous answer's papers: those papers. */
   scopedTo?: string[];
@@ -152,7 +153,8 @@ export class AnswerService {
     // Crisis support comes before anything else, in the stream as in the final answer.
     if (safety) onEvent({ type: 'token', text: `${this.config.crisisMessage}\n\n` });
     const t0 = performance.now();
-    const plan = await this.plan(request);
+    const { text: asked, respelled } = respell(request.question, this.corpus.termStats);
+    const plan = await this.plan({ ...request, question: asked });
     const k = Math.max(request.k ?? this.config.retrievalK, plan.scopedTo?.length ?? 0);
     const retrieved = await this.retriever.retrieve(plan.query, { k, filters: plan.filters, passagesPerPaper: 3 });
     const retrieveMs = performance.now() - t0;
@@ -172,9 +174,11 @@ export class AnswerService {
       if (mode === 'llm') result.notice = 'No language model is configured (set LLM_BASE_URL and LLM_MODEL); showing the extractive answer.';
     }
     const answer = safety ? `${this.config.crisisMessage}\n\n${result.answer}`.trim() : result.answer;
+    const notice = [respelledNotice(respelled), result.notice].filter(Boolean).join(' ') || undefined;
     return {
       ...result,
       answer,
+      notice,
       // The pointer to support leads the segments too: a client that renders segments shows it.
       segments: safety ? [{ text: this.config.crisisMessage, citations: [] }, ...result.segments] : result.segments,
       answerability: { probability: round(decision.probability, 3), threshold: round(this.calibration.answerability.threshold, 3) },
@@ -289,6 +293,14 @@ export class AnswerService {
    * @example await service.summarize({ topic: 'peer support and stigma' })
    */
   async summarize(request: SummarizeRequest): Promise<SummarizeResult> {
+    if (!request.topic) return this.summarizeRespelled(request);
+    const { text, respelled } = respell(request.topic, this.corpus.termStats);
+    const result = await this.summarizeRespelled({ ...request, topic: text });
+    const notice = [respelledNotice(respelled), result.notice].filter(Boolean).join(' ') || undefined;
+    return { ...result, notice };
+  }
+
+  private async summarizeRespelled(request: SummarizeRequest): Promise<SummarizeResult> {
     const mode: AnswerMode = request.mode ?? this.defaultMode;
     const t0 = performance.now();
     const topic = request.topic ? this.analyse(request.topic) : null;

@@ -31,3 +31,8 @@ export function specificity(word: string): number {
   const rank = r.get(word.toLowerCase());
   return rank === undefined ? 1 : Math.log(rank + 1) / Math.log(r.size + 1);
 }
+
+/** Whether spoken English uses the word at all: "police" is a word, "reponse" is not. */
+export function isEnglishWord(word: string): boolean {
+  return load().has(word.toLowerCase());
+}

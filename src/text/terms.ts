@@ -55,12 +55,17 @@ export function isStopword(word: string): boolean {
   return STOPWORDS.has(word);
 }
 
+/** Porter stem, for a word seen once (a respelling candidate): not memoised. */
+export function stemOnce(word: string): string {
+  return word.length > 3 && !/\d/.test(word) ? stemmer(word) : word;
+}
+
 const stemCache = new Map<string, string>();
 /** Porter stem, memoised: the same few thousand words recur across every query. */
 export function stem(word: string): string {
   let s = stemCache.get(word);
   if (s === undefined) {
-    s = word.length > 3 && !/\d/.test(word) ? stemmer(word) : word;
+    s = stemOnce(word);
     if (stemCache.size < 200_000) stemCache.set(word, s);
   }
   return s;
