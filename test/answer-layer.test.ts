@@ -53,6 +53,10 @@ describe('reading a question', () => {
     expect(term('veterans')).toMatchObject({ frame: false, qualifier: true, known: false, rarity: 1 });
     expect(term('Norway')).toMatchObject({ proper: true, qualifier: true, known: true });
     expect(term('BDI')).toMatchObject({ acronym: true, alias: true, frame: true });
+    // "in vivo" says how a thing was studied; "in infants" says who.
+    const vivo = analyseQuestion('In vivo visualization of pyloric hypertrophy in infants: is there a role?', stats).terms;
+    expect(vivo.find((t) => t.surface === 'vivo')!.qualifier).toBe(false);
+    expect(vivo.find((t) => t.surface === 'infants')!.qualifier).toBe(true);
     // An everyday word weighs less than a specific one, so a missing "back" is not a missing "veterans".
     expect(specificity('back')).toBeLessThan(0.5);
     expect(specificity('veterans')).toBeGreaterThan(0.8);

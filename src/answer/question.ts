@@ -174,6 +174,7 @@ interface SurfaceToken {
 // A qualifier phrase opens with one of these and runs over its noun phrase: "among military
 // veterans", "in Hong Kong", "with eating disorders", "for refugees".
 const QUALIFIER_OPENERS = new Set(['among', 'amongst', 'in', 'for', 'with', 'within', 'at', 'across', 'from']);
+const LATIN_HOW = new Set(['vivo', 'vitro', 'situ', 'silico', 'utero', 'toto', 'extenso']);
 const INSIDE_PHRASE = new Set(['the', 'a', 'an', 'their', 'his', 'her', 'its', 'our', 'of', 'and', 'or', 'who', 'living', 'having']);
 
 /** The question's words as written, with capitalisation read before it is folded away. */
@@ -181,6 +182,7 @@ function surfaceTokens(text: string): SurfaceToken[] {
   const out: SurfaceToken[] = [];
   let sentenceStart = true;
   let inQualifier = 0;
+  let opener = '';
   let depth = 0;
   for (const m of text.matchAll(/[\p{L}\p{N}][\p{L}\p{N}'’-]*|[.!?,;:()]/gu)) {
     const word = m[0].replace(/['’]s$/, '').replace(/-+$/, '');
@@ -197,9 +199,12 @@ function surfaceTokens(text: string): SurfaceToken[] {
     const lower = word.toLowerCase();
     if (QUALIFIER_OPENERS.has(lower)) {
       inQualifier = 4;
+      opener = lower;
       sentenceStart = false;
       continue;
     }
+    // "in vivo", "in vitro": how a thing was studied, not who or where.
+    if (opener === 'in' && inQualifier === 4 && LATIN_HOW.has(lower)) inQualifier = 0;
     // The phrase goes on over articles, "of", "and"; another function word or a verb-like stopword ends it.
     if (inQualifier > 0 && isStopword(lower) && !INSIDE_PHRASE.has(lower)) inQualifier = 0;
     const letters = word.replace(/[^\p{L}]/gu, '');
