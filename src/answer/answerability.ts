@@ -43,11 +43,12 @@ export interface JudgedPaper {
 /**
  * How much a missing word weighs as a reason to refuse: rare in the corpus, and not everyday speech.
  * A user says "get back to work" where an abstract never does, so an everyday word counts for
- * less; but an everyday word that names who or where ("among police officers") and that no
- * abstract in the library uses at all is not the user's phrasing, it is a subject nobody covers.
+ * less; but in a phrase that names who or where and of which the library has no word at all
+ * ("among police officers"), an everyday word is not the user's phrasing, it is a subject nobody
+ * covers. "in young people" shares "people" with the library, and keeps the discount.
  */
 export function focusScore(t: QuestionTerm): number {
-  return t.qualifier && !t.known ? t.rarity : t.rarity * t.specificity;
+  return t.novel ? t.rarity : t.rarity * t.specificity;
 }
 
 /** The question's focus terms that a paper lacks, under the fitted cut-offs. */

@@ -33,6 +33,8 @@ export interface QuestionTerm {
   specificity: number;
   /** Inside a qualifier phrase ("among veterans", "in Norway", "with dementia"): names who, where or what. */
   qualifier: boolean;
+  /** In a qualifier phrase none of whose words the corpus has ("among police officers"; not "in young people"). */
+  novel: boolean;
   /** How much the word counts: idf × specificity. */
   weight: number;
 }
@@ -130,7 +132,14 @@ const INTENTS: Array<[QuestionIntent, RegExp]> = [
 export function analyseQuestion(text: string, stats: TermStats): AnalysedQuestion {
   const intent = INTENTS.find(([, re]) => re.test(text))?.[0] ?? 'finding';
   const terms = new Map<string, QuestionTerm>();
-  for (const token of surfaceTokens(text)) {
+  const tokens = surfaceTokens(text);
+  // A qualifier phrase is novel when the corpus has none of its words: then even an everyday word
+  // in it ("police") names a subject nobody covers, where "young" in "young people" may be wording.
+  const seen = new Set<number>();
+  for (const t of tokens) {
+    if (t.phrase >= 0 && words(t.word).some((w) => !isStopword(w) && stats.documentFrequency(stem(w)) > 0)) seen.add(t.phrase);
+  }
+  for (const token of tokens) {
     const folded = words(token.word);
     for (const w of folded) {
       if (w.length < 2 || isStopword(w)) continue;
@@ -151,6 +160,7 @@ export function analyseQuestion(text: string, stats: TermStats): AnalysedQuestio
         known: stats.documentFrequency(term) > 0,
         specificity: spec,
         qualifier: token.qualifier,
+        novel: token.phrase >= 0 && !seen.has(token.phrase),
         weight: idf * spec,
       });
     }
@@ -169,6 +179,8 @@ interface SurfaceToken {
   inParentheses: boolean;
   /** First word of the question, or of a sentence or clause after a colon: capitalised by style. */
   opening: boolean;
+  /** Which qualifier phrase the word is in (counting from 0), or -1. */
+  phrase: number;
 }
 
 // A qualifier phrase opens with one of these and runs over its noun phrase: "among military
@@ -183,6 +195,7 @@ function surfaceTokens(text: string): SurfaceToken[] {
   let sentenceStart = true;
   let inQualifier = 0;
   let opener = '';
+  let phrases = 0;
   let depth = 0;
   for (const m of text.matchAll(/[\p{L}\p{N}][\p{L}\p{N}'’-]*|[.!?,;:()]/gu)) {
     const word = m[0].replace(/['’]s$/, '').replace(/-+$/, '');
@@ -200,6 +213,7 @@ function surfaceTokens(text: string): SurfaceToken[] {
     if (QUALIFIER_OPENERS.has(lower)) {
       inQualifier = 4;
       opener = lower;
+      phrases++;
       sentenceStart = false;
       continue;
     }
@@ -216,7 +230,7 @@ function surfaceTokens(text: string): SurfaceToken[] {
     const proper = !identifier && (acronym || (capitalised && !sentenceStart && word !== 'I'));
     const qualifier = inQualifier > 0 && !isStopword(lower);
     if (inQualifier > 0 && !INSIDE_PHRASE.has(lower)) inQualifier--;
-    out.push({ word, proper, acronym, qualifier, inParentheses: depth > 0, opening: sentenceStart });
+    out.push({ word, proper, acronym, qualifier, inParentheses: depth > 0, opening: sentenceStart, phrase: qualifier ? phrases - 1 : -1 });
     sentenceStart = false;
   }
   // A question in capitals says nothing with its case: no word in it is a name or an acronym.
