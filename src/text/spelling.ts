@@ -17,6 +17,8 @@ export interface Respelling {
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 /** Shorter words have too many neighbours one edit away ("ileum", "ilium") to guess which was meant. */
 const MIN_LENGTH = 6;
+/** Each try looks up some 50 variants per letter; a question has a few typos, not hundreds. */
+const MAX_TRIES = 12;
 
 function* oneEditAway(w: string): Generator<string> {
   for (let i = 0; i <= w.length; i++) {
@@ -30,11 +32,15 @@ function* oneEditAway(w: string): Generator<string> {
   }
 }
 
+/** Whether `word` may be a misspelling: long enough, letters only, and unknown to the library and to English. */
+function misspelt(w: string, stats: TermStats): boolean {
+  return w.length >= MIN_LENGTH && /^[a-z]+$/.test(w) && !isStopword(w) && stats.documentFrequency(stem(w)) === 0 && !isEnglishWord(w);
+}
+
 /** The library's word one edit from `word`, when `word` is a misspelling; otherwise null. */
 export function respellWord(word: string, stats: TermStats): string | null {
   const w = word.toLowerCase();
-  if (w.length < MIN_LENGTH || !/^[a-z]+$/.test(w) || isStopword(w)) return null;
-  if (stats.documentFrequency(stem(w)) > 0 || isEnglishWord(w)) return null;
+  if (!misspelt(w, stats)) return null;
   let best: string | null = null;
   let bestDf = 0;
   for (const v of oneEditAway(w)) {
@@ -50,6 +56,7 @@ export function respellWord(word: string, stats: TermStats): string | null {
  */
 export function respell(text: string, stats: TermStats): { text: string; respelled: Respelling[] } {
   const respelled: Respelling[] = [];
+  let tries = 0;
   const out = text.replace(/(?<![\p{L}\p{N}'’])\p{L}+(?:-\p{L}+)*(?![\p{L}\p{N}'’])/gu, (token, offset: number) => {
     // A capital inside a sentence is a name; a sentence's first word may be any word.
     const before = text.slice(0, offset).trimEnd();
@@ -58,6 +65,7 @@ export function respell(text: string, stats: TermStats): { text: string; respell
     // Each part of "self-stigam" on its own; "anti-stigam" as the index reads it, "antistigam".
     const parts = token.includes('-') && words(token).length === 1 ? words(token) : token.split('-');
     const fixed = parts.map((part) => {
+      if (!misspelt(part.toLowerCase(), stats) || ++tries > MAX_TRIES) return part;
       const to = respellWord(part, stats);
       if (!to) return part;
       respelled.push({ from: part, to });
