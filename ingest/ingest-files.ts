@@ -146,6 +146,7 @@ async function ingestLocked(options: BuildOptions, store: IndexStore): Promise<B
       const parsed = parseSource(file, source.text);
       report.format = parsed.format;
       report.errors.push(...parsed.errors);
+      warnings.push(...parsed.warnings);
       const many = options.files.length > 1 ? ` ${i + 1}/${options.files.length}` : '';
       progress.start(`parsing${many}`, parsed.papers.length, 'records');
       for (const [r, raw] of parsed.papers.entries()) {

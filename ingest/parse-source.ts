@@ -53,6 +53,8 @@ export interface ParsedSource {
   format: SourceFormat;
   papers: RawPaper[];
   errors: ParseError[];
+  /** Records read, but perhaps not whole ("file.ris:120: …"). */
+  warnings: string[];
 }
 
 export function parseSource(file: string, text: string): ParsedSource {
@@ -64,7 +66,10 @@ export function parseSource(file: string, text: string): ParsedSource {
     );
   }
   const errors: ParseError[] = [];
+  const warnings: string[] = [];
   const onError = (e: ParseError) => errors.push(e);
+  const unclosed = (endLine: string) => (line: number) =>
+    warnings.push(`${file}:${line}: the record has no closing "${endLine}" line (is the file cut off?); read as far as it goes`);
   const papers = (() => {
     switch (format) {
       case 'seed-listing':
@@ -76,7 +81,7 @@ export function parseSource(file: string, text: string): ParsedSource {
       case 'csv':
         return parseCsv(text, file);
       case 'ris':
-        return parseRis(text);
+        return parseRis(text, unclosed('ER  -'));
       case 'bibtex':
         return parseBibtex(text, file, onError);
       case 'medline':
@@ -84,9 +89,9 @@ export function parseSource(file: string, text: string): ParsedSource {
       case 'pubmed-xml':
         return parsePubmedXml(text, file);
       case 'wos':
-        return parseWos(text);
+        return parseWos(text, unclosed('ER'));
     }
   })();
   if (papers.length === 0 && errors.length === 0) throw new ParseError(file, `no records found (read as ${format})`);
-  return { format, papers, errors };
+  return { format, papers, errors, warnings };
 }

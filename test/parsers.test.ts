@@ -44,9 +44,28 @@ describe('RIS', () => {
       'TY  - JOUR', 'AU  - Brennan, Liam', 'ST  - Recovery colleges', 'PY  - 2020', 'ER  - ',
       'NL  - 2', 'Link to the Ovid Full Text or citation:', 'http://ovidsp.ovid.com/ovidweb.cgi?T=JS&AN=2020-2', '',
     ].join('\n');
-    const { papers, errors } = parseSource('ovid.ris', ovid);
+    const { papers, errors, warnings } = parseSource('ovid.ris', ovid);
     expect(errors).toEqual([]);
+    expect(warnings).toEqual([]);
     expect(papers.map((p) => p.title)).toEqual(['Peer mentoring on acute wards', 'Recovery colleges']);
+  });
+
+  it('keeps a record that no ER line closes, as far as it goes, and names its line: an export cut off mid-record', () => {
+    const cut = [
+      'TY  - JOUR', 'TI  - Peer mentoring on acute wards', 'PY  - 2019', 'ER  - ',
+      'TY  - JOUR', 'TI  - Recovery colleges', 'AU  - Brennan, Liam', // no ER: the next record starts
+      'TY  - JOUR', 'TI  - Online peer forums', 'PY  - 2021', 'AB  - Members valued anon', // the file ends here
+    ].join('\n');
+    const { papers, errors, warnings } = parseSource('cut.ris', cut);
+    expect(errors).toEqual([]);
+    expect(papers.map((p) => p.title)).toEqual(['Peer mentoring on acute wards', 'Recovery colleges', 'Online peer forums']);
+    expect(papers[2].abstract).toBe('Members valued anon');
+    expect(warnings).toEqual([
+      'cut.ris:5: the record has no closing "ER  -" line (is the file cut off?); read as far as it goes',
+      'cut.ris:8: the record has no closing "ER  -" line (is the file cut off?); read as far as it goes',
+    ]);
+    // Cut off inside its only record, an export saved as .txt is still read as RIS.
+    expect(parseSource('export.txt', 'TY  - JOUR\nTI  - Recovery colleges')).toMatchObject({ format: 'ris', papers: [{ title: 'Recovery colleges' }], warnings: [expect.stringMatching(/^export\.txt:1: the record has no closing/)] });
   });
 
   it.skipIf(!hasSharedFixtures)('reads the rispy test-suite exports (BOM, extraneous data, multi-line, empty tags, WoS saved as .ris)', () => {
@@ -126,6 +145,15 @@ describe('Web of Science plain text', () => {
     expect(p.authors).toEqual([{ family: 'Achterberg', given: 'Mirjam' }, { family: 'Duarte', given: 'Paulo' }]);
     expect(p.title).toBe('Intentional peer support in community mental health teams: a cohort study of service engagement');
     expect(p).toMatchObject({ year: 2016, pages: '801-809', doi: '10.5555/cmhj.2016.801', design: 'cohort', sampleSize: 'N = 387' });
+  });
+
+  it('warns of a record cut off before its ER line, and keeps what it has', () => {
+    const whole = readFileSync(fixture('sample-wos.txt'), 'utf8');
+    expect(parseSource('wos.txt', whole).warnings).toEqual([]);
+    const cut = whole.slice(0, whole.indexOf('\nER'));
+    const { papers, warnings } = parseSource('wos.txt', cut);
+    expect(papers[0].title).toMatch(/^Intentional peer support/);
+    expect(warnings).toEqual(['wos.txt:3: the record has no closing "ER" line (is the file cut off?); read as far as it goes']);
   });
 });
 

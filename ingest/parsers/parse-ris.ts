@@ -12,13 +12,20 @@ export const RIS_FORMAT: TaggedFormat = {
   blankLineEnds: false,
 };
 
+// No ER needed: a file cut off inside its first record is still RIS (and says so).
 export function looksLikeRis(text: string): boolean {
-  return /^\s*TY  - /m.test(text) && /^ER  -/m.test(text);
+  return /^\s*TY  - /m.test(text);
 }
 
-/** @example parseRis('TY  - JOUR\nTI  - Peer support\nPY  - 2019\nER  - ')[0].title // 'Peer support' */
-export function parseRis(text: string): RawPaper[] {
-  return parseTaggedRecords(text, RIS_FORMAT).map((r) => ({
+/**
+ * A record that no "ER  -" line closes is kept as far as it goes, and `onUnclosed` is told: an
+ * export cut off in the middle of a record ends like that, and its last fields may be missing.
+ * @example parseRis('TY  - JOUR\nTI  - Peer support\nPY  - 2019\nER  - ')[0].title // 'Peer support'
+ */
+export function parseRis(text: string, onUnclosed: (line: number) => void = () => {}): RawPaper[] {
+  const records = parseTaggedRecords(text, RIS_FORMAT);
+  for (const r of records) if (!r.closed) onUnclosed(r.line);
+  return records.map((r) => ({
     line: r.line,
     // ST, the short title, when a record has no full one (some EndNote and Ovid exports).
     title: first(r, 'TI', 'T1', 'CT', 'ST', 'BT'),

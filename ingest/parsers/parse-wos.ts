@@ -14,12 +14,16 @@ export const WOS_FORMAT: TaggedFormat = {
   headerTags: new Set(['FN', 'VR', 'EF']),
 };
 
+// No ER needed: a file cut off inside its first record is still Web of Science (and says so).
 export function looksLikeWos(text: string): boolean {
-  return /^(\uFEFF)?FN .*\n/m.test(text) && /^PT /m.test(text) && /^ER\s*$/m.test(text);
+  return /^(\uFEFF)?FN .*\n/m.test(text) && /^PT /m.test(text);
 }
 
-export function parseWos(text: string): RawPaper[] {
-  return parseTaggedRecords(text, WOS_FORMAT).map((r) => {
+/** A record that no "ER" line closes is kept as far as it goes, and `onUnclosed` is told (see parseRis). */
+export function parseWos(text: string, onUnclosed: (line: number) => void = () => {}): RawPaper[] {
+  const records = parseTaggedRecords(text, WOS_FORMAT);
+  for (const r of records) if (!r.closed) onUnclosed(r.line);
+  return records.map((r) => {
     const full = all(r, 'AF');
     return {
       line: r.line,

@@ -6,6 +6,11 @@ export interface TaggedRecord {
   /** 1-based line where the record starts. */
   line: number;
   fields: Map<string, string[]>;
+  /**
+   * For a format whose records end with a tag: false when this one did not (the next record's
+   * start tag, or the end of the file, came first), which is how a cut-off export looks.
+   */
+  closed: boolean;
 }
 
 export interface TaggedFormat {
@@ -34,8 +39,8 @@ export function parseTaggedRecords(text: string, format: TaggedFormat): TaggedRe
   let lastTag: string | null = null;
   let sawStart = false;
 
-  const close = () => {
-    if (current && current.fields.size > 0) records.push(current);
+  const close = (closed: boolean) => {
+    if (current && current.fields.size > 0) records.push({ ...current, closed: closed || !format.endTag });
     current = null;
     lastTag = null;
   };
@@ -43,7 +48,7 @@ export function parseTaggedRecords(text: string, format: TaggedFormat): TaggedRe
   text.split('\n').forEach((raw, i) => {
     const line = raw.replace(/\s+$/, '');
     if (!line.trim()) {
-      if (format.blankLineEnds) close();
+      if (format.blankLineEnds) close(true);
       return;
     }
     const tagged = line.match(format.tagLine);
@@ -52,16 +57,16 @@ export function parseTaggedRecords(text: string, format: TaggedFormat): TaggedRe
       const value = (tagged[2] ?? '').trim();
       if (format.headerTags?.has(tag)) return;
       if (tag === format.endTag) {
-        close();
+        close(true);
         return;
       }
       if (!current || tag === format.startTag) {
-        if (current && tag === format.startTag) close();
+        if (current && tag === format.startTag) close(false);
         // Once a file whose records end with a tag has shown that they open with the start tag, a
         // tagged line between records is a trailer (Ovid puts "NL  - …" after ER), not a record.
         if (!current && tag !== format.startTag && format.endTag && sawStart) return;
         if (tag === format.startTag) sawStart = true;
-        current = { line: i + 1, fields: new Map() };
+        current = { line: i + 1, fields: new Map(), closed: false };
       }
       const values = current.fields.get(tag) ?? [];
       values.push(value);
@@ -76,7 +81,7 @@ export function parseTaggedRecords(text: string, format: TaggedFormat): TaggedRe
     if (format.listContinuation?.has(lastTag)) values.push(more.trim());
     else values[values.length - 1] = `${values[values.length - 1]} ${more.trim()}`.trim();
   });
-  close();
+  close(false);
   return records;
 }
 
