@@ -182,11 +182,15 @@ describe('the ingest command', () => {
 
   it('exits non-zero naming the bad file and record, after ingesting the good ones', () => {
     const d = tempDir();
-    const r = cli([fixture('broken.json'), fixture('sample.ris'), path.join(d.dir, 'missing.ris')], { DATA_DIR: d.dir });
+    const cut = path.join(d.dir, 'cut.ris');
+    writeFileSync(cut, 'TY  - JOUR\nTI  - Recovery colleges and hope\nAB  - Students described hope and a sense of');
+    const r = cli([fixture('broken.json'), fixture('sample.ris'), path.join(d.dir, 'missing.ris'), cut], { DATA_DIR: d.dir });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/error: .*broken\.json:\d+: invalid JSON/);
     expect(r.stderr).toMatch(/error: .*missing\.ris: cannot read the file \(ENOENT\)/);
-    expect(r.stdout).toMatch(/Ingested 2 papers from 3 files: 2 new, 0 updated, 2 skipped/);
+    // A record cut off mid-way is kept, and said to be.
+    expect(r.stderr).toMatch(/warning: .*cut\.ris:1: the record has no closing "ER {2}-" line \(is the file cut off\?\)/);
+    expect(r.stdout).toMatch(/Ingested 3 papers from 4 files: 3 new, 0 updated, 2 skipped/);
     d.cleanup();
   });
 });
