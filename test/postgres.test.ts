@@ -266,8 +266,13 @@ describe('a killed ingest', () => {
       client.release();
     }
     const all = await index.vectors.vectors!(Array.from({ length: index.corpus.chunkCount }, (_, r) => r));
-    const exact = all.map((x, row) => ({ row, s: x.reduce((sum, xi, j) => sum + xi * v[j], 0) })).sort((a, b) => b.s - a.s).slice(0, 10);
-    expect(viaIndex.filter((row) => exact.some((e) => e.row === row)).length).toBeGreaterThanOrEqual(9);
+    // Recall 10@30, by similarity: the synthetic chunks differ only in their numbers, so the exact
+    // top ten are 0.005 of cosine apart from the next twenty, and which ten an approximate search
+    // returns from among them is chance (one CI run counted 0 of the exact ten by row).
+    const similarity = all.map((x) => x.reduce((sum, xi, j) => sum + xi * v[j], 0));
+    const thirtieth = [...similarity].sort((a, b) => b - a)[29];
+    expect(viaIndex).toHaveLength(10);
+    expect(viaIndex.filter((row) => similarity[row] >= thirtieth).length, `the index's ten: ${viaIndex.map((r) => similarity[r].toFixed(4))}; exact 30th ${thirtieth.toFixed(4)}`).toBeGreaterThanOrEqual(9);
   }, 240_000);
 });
 
