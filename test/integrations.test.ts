@@ -187,6 +187,16 @@ describe('OpenAI-compatible endpoint', () => {
     expect(crisis.choices[0].message.content).toContain('988');
   });
 
+  it('says under the answer what the API puts in notice: which misspelt words were searched as what', async () => {
+    const messages = [{ role: 'user' as const, content: 'Does peer suport reduce self-stigam?' }];
+    const reply = await openai().chat.completions.create({ model: 'abstracts-chat', messages });
+    expect(reply.choices[0].message.content).toContain('*Searched for “support”, “stigma”: no indexed abstract has “suport”, “stigam”.*');
+    let streamed = '';
+    for await (const chunk of await openai().chat.completions.create({ model: 'abstracts-chat', messages, stream: true })) streamed += chunk.choices[0]?.delta?.content ?? '';
+    expect(streamed).toContain('*Searched for “support”, “stigma”');
+    expect(streamed.indexOf('Searched for')).toBeLessThan(streamed.indexOf('References'));
+  });
+
   it('errors take the OpenAI shape, and API_KEY is the bearer token OpenAI clients send', async () => {
     const bad = openai().chat.completions.create({ model: 'abstracts-chat', messages: [{ role: 'assistant', content: 'hello' }] });
     await expect(bad).rejects.toMatchObject({ status: 400, type: 'invalid_request_error', message: expect.stringMatching(/last message must be a user message/) });

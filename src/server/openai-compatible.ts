@@ -39,6 +39,11 @@ export function askFromChat(body: z.output<typeof chatCompletionSchema>): AskReq
   return { question: question.slice(0, 2000), history };
 }
 
+/** A chat client shows only the message, so what the API says in `notice` ("Searched for …") goes under the answer. */
+function withNotice(text: string, notice: string | undefined): string {
+  return notice ? `${text}\n\n*${notice}*` : text;
+}
+
 /** The OpenAI error body for any error: `{ error: { message, type, param, code } }`. */
 function openAiErrorBody(e: AppError) {
   const type = e.status === 401 ? 'authentication_error' : e.status === 403 ? 'permission_error' : e.status === 404 ? 'not_found_error' : e.status < 500 ? 'invalid_request_error' : 'server_error';
@@ -71,7 +76,7 @@ export function openAiRoutes(config: Config, serving: Serving): Hono {
       return c.json({
         ...base,
         object: 'chat.completion',
-        choices: [{ index: 0, message: { role: 'assistant', content: withReferences(result.answer, result.citations, result.closest) }, finish_reason: 'stop' }],
+        choices: [{ index: 0, message: { role: 'assistant', content: withReferences(withNotice(result.answer, result.notice), result.citations, result.closest) }, finish_reason: 'stop' }],
         usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
         citations: result.citations,
         answerable: result.answerable,
@@ -92,7 +97,7 @@ export function openAiRoutes(config: Config, serving: Serving): Hono {
         const result = await answerer.ask({ ...request, signal: hangUp.signal }, (event) => {
           if (event.type === 'token') send({ content: event.text });
         });
-        const tail = withReferences('', result.citations, result.closest);
+        const tail = withReferences(withNotice('', result.notice), result.citations, result.closest);
         if (tail) send({ content: tail });
         send({}, { citations: result.citations, answerable: result.answerable }, 'stop');
       } catch (error) {
