@@ -38,7 +38,11 @@ export function refusalText(q: AnalysedQuestion, decision: AnswerabilityDecision
   // in "the boiling point of mercury at sea level".
   const phrase = lacking.some((t) => t.qualifier) ? decision.missing.filter((t) => t.qualifier) : [];
   const named = lacking.length ? [...new Set([...rarest, ...lacking, ...phrase])].slice(0, 4) : decision.missing.slice(0, 1);
-  const missing = phrasesFor(q, named);
+  // Named with the missing words beside them, as the question wrote them: "police officers", not "officers".
+  const namedTerms = new Set(named.map((t) => t.term));
+  const missing = phrasesFor(q, [...new Set([...named, ...(decision.judged[0]?.evidence.missing ?? [])])]).filter((phrase) =>
+    words(phrase).some((w) => namedTerms.has(stem(w))),
+  );
   const about = phrasesFor(q, decision.covered);
   const tail = 'They are listed separately, not cited; try rephrasing, widening the filters, or adding papers.';
   if (decision.judged.length === 0) {
