@@ -119,6 +119,11 @@ describe('POST /api/ask (extractive)', () => {
     expect(result.segments[0]).toEqual({ text: server.config.crisisMessage, citations: [] });
     const research = await ask({ question: 'What do studies say about suicidal ideation among peer workers?' });
     expect(research.safety).toBeUndefined();
+    // With nothing to answer from, the pointer to support is the whole reply: no refusal, no paper list.
+    const alone = await ask({ question: 'I feel hopeless and want to end my life' });
+    expect(alone).toMatchObject({ safety: 'crisis', answerable: false, answer: server.config.crisisMessage, citations: [] });
+    expect(alone.segments).toEqual([{ text: server.config.crisisMessage, citations: [] }]);
+    expect(alone.closest).toBeUndefined();
   });
 
   it('searches a topic-swapping follow-up with the last question\'s words', async () => {

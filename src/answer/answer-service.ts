@@ -162,7 +162,11 @@ export class AnswerService {
     const t1 = performance.now();
     const decision = this.decide(plan.gate, retrieved);
     let result: Draft;
-    if (!decision.answerable) {
+    if (!decision.answerable && safety) {
+      // To someone in crisis the pointer to support is the whole reply: not "None of the indexed
+      // abstracts mention “hopeless”", nor a list of papers.
+      result = { answer: '', segments: [], answerable: false, mode: mode === 'llm' && this.llm ? 'llm' : 'extractive', citations: [] };
+    } else if (!decision.answerable) {
       result = this.refusal(plan.question, decision, retrieved, mode === 'llm' && this.llm ? 'llm' : 'extractive', onEvent);
     } else if (mode === 'llm' && this.llm) {
       result = await this.llmAnswer(plan, decision, retrieved, request.history ?? [], onEvent, request.signal).catch((error: Error) => {
