@@ -26,6 +26,7 @@ import type { PubmedQaItem, ScifactClaim } from './datasets.js';
 import { measure, type EvalCorpus, type Judged } from './corpora.js';
 import { fitLogistic, type Example } from './logistic.js';
 import { nearMissesOf, rng, vocabularyOf } from './synthetic-near-misses.js';
+import { respell } from '../../src/text/spelling.js';
 import { table } from '../metrics.js';
 
 export const CALIBRATION_FILE = path.join(PROJECT_ROOT, 'src', 'answer', 'calibration.json');
@@ -59,6 +60,9 @@ interface FitQuestion {
 
 const vector = (f: Record<string, number>, names: readonly string[]) => names.map((n) => f[n]);
 
+/** A near-miss whose new word respelling turns into a word of the library is no longer one (it asks about that word). */
+const respelledAway = (question: string, corpus: EvalCorpus) => respell(question, corpus.corpus.termStats).respelled.length > 0;
+
 export async function calibrate(inputs: CalibrationInputs, log: (line: string) => void): Promise<{ calibration: Calibration; sections: Array<[string, string]> }> {
   const { pubmedqa, scifact, bundled } = inputs;
   const fitItems = inputs.pubmedqaItems.filter((i) => i.split === 'fit');
@@ -73,6 +77,7 @@ export async function calibrate(inputs: CalibrationInputs, log: (line: string) =
     questions.push({ group: 'PubMedQA fit (answerable)', answerable: true, judged: await measure(pubmedqa, item.question), gold: new Set([item.paperId]) });
     questions.push({ group: 'cross-corpus (unanswerable)', answerable: false, judged: await measure(bundled, item.question), gold: new Set() });
     for (const miss of nearMissesOf(item.question, pubmedqa.byId.get(item.paperId)!, vocab.pubmedqa, vocab.scifact, r)) {
+      if (respelledAway(miss, pubmedqa)) continue;
       questions.push({ group: 'synthetic near-miss (unanswerable)', answerable: false, judged: await measure(pubmedqa, miss), gold: new Set() });
     }
   }
@@ -81,6 +86,7 @@ export async function calibrate(inputs: CalibrationInputs, log: (line: string) =
     questions.push({ group: 'SciFact train (answerable)', answerable: true, judged: await measure(scifact, claim.text), gold: new Set(claim.rationales.keys()), claim });
     const paper = scifact.byId.get([...claim.rationales.keys()][0])!;
     for (const miss of nearMissesOf(claim.text, paper, vocab.scifact, vocab.pubmedqa, r)) {
+      if (respelledAway(miss, scifact)) continue;
       questions.push({ group: 'synthetic near-miss (unanswerable)', answerable: false, judged: await measure(scifact, miss), gold: new Set() });
     }
   }

@@ -55,14 +55,18 @@ export function vocabularyOf(papers: Paper[]): Vocabulary {
       else if (m[2] && !isStopword(m[2]) && !isFrameTerm(stem(m[2]))) seen.add(m[2]);
     }
     for (const w of seen) df.set(w, (df.get(w) ?? 0) + 1);
-    for (const m of text.matchAll(/\b(?:among|amongst) (?:[a-z-]+ )?([a-z]{4,}s)\b|\b\d+ (?:[a-z-]+ )?([a-z]{4,}s)(?= (?:who|aged)\b)/g)) {
+    for (const m of text.matchAll(/\b(?:among|amongst) (?:[a-z-]+ )?([a-z]{4,}s|women|men|children)\b|\b\d+ (?:[a-z-]+ )?([a-z]{4,}s|women|men|children)(?= (?:who|aged)\b)/g)) {
       const w = m[1] ?? m[2];
+      // A plural, not "class", "diabetes", "multiparous"; and not a word for any group at all.
+      if (/(?:ss|us|is)$/.test(w) || GENERIC_GROUPS.has(w)) continue;
       if (!isStopword(w) && !isFrameTerm(stem(w))) groups.add(w);
     }
   }
   const words = [...df].filter(([w, n]) => n <= 3 && specificity(w) >= 0.7).map(([w]) => w);
   return { words: words.sort(), names: [...names].filter((n) => specificity(n) >= 0.7).sort(), groups: [...groups].sort(), stems };
 }
+
+const GENERIC_GROUPS = new Set(['others', 'groups', 'subgroups', 'cases', 'controls', 'items', 'various', 'categories', 'members', 'populations', 'subpopulations', 'thousands', 'variables']);
 
 const pick = <T>(xs: T[], r: () => number): T => xs[Math.floor(r() * xs.length)];
 

@@ -154,7 +154,10 @@ export class AnswerService {
     if (safety) onEvent({ type: 'token', text: `${this.config.crisisMessage}\n\n` });
     const t0 = performance.now();
     const { text: asked, respelled } = respell(request.question, this.corpus.termStats);
-    const plan = await this.plan({ ...request, question: asked });
+    // Earlier questions too, which a follow-up is read with (their notices were given then).
+    const history = request.history?.map((t) => (t.role === 'user' ? { ...t, content: respell(t.content, this.corpus.termStats).text } : t));
+    request = { ...request, question: asked, history };
+    const plan = await this.plan(request);
     const k = Math.max(request.k ?? this.config.retrievalK, plan.scopedTo?.length ?? 0);
     const retrieved = await this.retriever.retrieve(plan.query, { k, filters: plan.filters, passagesPerPaper: 3 });
     const retrieveMs = performance.now() - t0;

@@ -43,9 +43,10 @@ export interface JudgedPaper {
 /**
  * How much a missing word weighs as a reason to refuse: rare in the corpus, and not everyday speech.
  * A user says "get back to work" where an abstract never does, so an everyday word counts for
- * less; but in a phrase that names who or where and of which the library has no word at all
- * ("among police officers"), an everyday word is not the user's phrasing, it is a subject nobody
- * covers. "in young people" shares "people" with the library, and keeps the discount.
+ * less; but in a phrase that names who ("among police officers") and of which the library has no
+ * word at all, an everyday word is not the user's phrasing, it is a people nobody studied.
+ * "among young people" shares "people" with the library, and "with kids" or "at home" need not
+ * name who; both keep the discount.
  */
 export function focusScore(t: QuestionTerm): number {
   return t.novel ? t.rarity : t.rarity * t.specificity;

@@ -23,7 +23,7 @@ export interface Calibration {
   /**
    * P(a paper answers the question); a paper answers when it reaches `threshold` and lacks no focus
    * term: a topic word of the question whose focus score (`focusScore`: rarity × specificity, or rarity
-   * alone in a qualifier phrase the corpus has no word of) reaches `focus.plain`, or
+   * alone in an "among …" phrase the corpus has no word of) reaches `focus.plain`, or
    * `focus.named` for a name or a word in a qualifier phrase ("in Norway", "among veterans").
    * Papers after the first must reach `extraPaper`: they are cited only when they are evidence on their own.
    */

@@ -33,7 +33,7 @@ export interface QuestionTerm {
   specificity: number;
   /** Inside a qualifier phrase ("among veterans", "in Norway", "with dementia"): names who, where or what. */
   qualifier: boolean;
-  /** In a qualifier phrase none of whose words the corpus has ("among police officers"; not "in young people"). */
+  /** In a phrase naming who ("among police officers") none of whose words the corpus has; not "among young people". */
   novel: boolean;
   /** How much the word counts: idf × specificity. */
   weight: number;
@@ -133,7 +133,7 @@ export function analyseQuestion(text: string, stats: TermStats): AnalysedQuestio
   const intent = INTENTS.find(([, re]) => re.test(text))?.[0] ?? 'finding';
   const terms = new Map<string, QuestionTerm>();
   const tokens = surfaceTokens(text);
-  // A qualifier phrase is novel when the corpus has none of its words: then even an everyday word
+  // A phrase naming who is novel when the corpus has none of its words: then even an everyday word
   // in it ("police") names a subject nobody covers, where "young" in "young people" may be wording.
   const seen = new Set<number>();
   for (const t of tokens) {
@@ -160,7 +160,7 @@ export function analyseQuestion(text: string, stats: TermStats): AnalysedQuestio
         known: stats.documentFrequency(term) > 0,
         specificity: spec,
         qualifier: token.qualifier,
-        novel: token.phrase >= 0 && !seen.has(token.phrase),
+        novel: token.population && !seen.has(token.phrase),
         weight: idf * spec,
       });
     }
@@ -181,11 +181,15 @@ interface SurfaceToken {
   opening: boolean;
   /** Which qualifier phrase the word is in (counting from 0), or -1. */
   phrase: number;
+  /** The phrase names who: it opens with "among" ("among police officers"). */
+  population: boolean;
 }
 
 // A qualifier phrase opens with one of these and runs over its noun phrase: "among military
 // veterans", "in Hong Kong", "with eating disorders", "for refugees".
 const QUALIFIER_OPENERS = new Set(['among', 'amongst', 'in', 'for', 'with', 'within', 'at', 'across', 'from']);
+// "among" always names who; "with kids", "at home" may be the user's words for what a paper says otherwise.
+const POPULATION_OPENERS = new Set(['among', 'amongst']);
 const LATIN_HOW = new Set(['vivo', 'vitro', 'situ', 'silico', 'utero', 'toto', 'extenso']);
 const INSIDE_PHRASE = new Set(['the', 'a', 'an', 'their', 'his', 'her', 'its', 'our', 'of', 'and', 'or', 'who', 'living', 'having']);
 
@@ -230,7 +234,7 @@ function surfaceTokens(text: string): SurfaceToken[] {
     const proper = !identifier && (acronym || (capitalised && !sentenceStart && word !== 'I'));
     const qualifier = inQualifier > 0 && !isStopword(lower);
     if (inQualifier > 0 && !INSIDE_PHRASE.has(lower)) inQualifier--;
-    out.push({ word, proper, acronym, qualifier, inParentheses: depth > 0, opening: sentenceStart, phrase: qualifier ? phrases - 1 : -1 });
+    out.push({ word, proper, acronym, qualifier, inParentheses: depth > 0, opening: sentenceStart, phrase: qualifier ? phrases - 1 : -1, population: qualifier && POPULATION_OPENERS.has(opener) });
     sentenceStart = false;
   }
   // A question in capitals says nothing with its case: no word in it is a name or an acronym.
