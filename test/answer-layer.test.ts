@@ -81,6 +81,8 @@ describe('reading a question', () => {
     // Each "among" phrase is judged on its own words.
     const two = analyseQuestion('Does stigma differ among police officers and among service users?', stats).terms;
     expect(two.filter((t) => t.novel).map((t) => t.surface)).toEqual(['police', 'officers']);
+    const who = analyseQuestion('Does peer support help among police officers who work nights?', stats).terms;
+    expect(who.filter((t) => t.novel).map((t) => t.surface)).toEqual(['police', 'officers']);
   });
 
   it('in a title-cased question, or after a colon, a capital is style, not a name', () => {

@@ -225,6 +225,11 @@ function surfaceTokens(text: string): SurfaceToken[] {
     if (opener === 'in' && inQualifier === 4 && LATIN_HOW.has(lower)) inQualifier = 0;
     // The phrase goes on over articles, "of", "and"; another function word or a verb-like stopword ends it.
     if (inQualifier > 0 && isStopword(lower) && !INSIDE_PHRASE.has(lower)) inQualifier = 0;
+    // "among police officers who work nights": what follows "who" says what they do, not who they are.
+    if (inQualifier > 0 && lower === 'who') {
+      phrases++;
+      opener = lower;
+    }
     const letters = word.replace(/[^\p{L}]/gu, '');
     const acronym = letters.length >= 2 && letters.length <= 8 && letters === letters.toUpperCase() && /\p{Lu}/u.test(letters);
     // "Hong Kong", "Norway", "ReConnect", "PHQ-9"; not the question's first word, not "I", and not
