@@ -189,11 +189,31 @@ describe('follow-ups', () => {
   it('scopes a question that refers back to the previous answer\'s papers', () => {
     expect(classifyFollowUp('How many participants were there?', history)).toEqual({ kind: 'scoped', previous: history[0].content, paperIds: ['doi:x'] });
     expect(classifyFollowUp('What challenges did they identify?', history)).toMatchObject({ kind: 'scoped' });
+    expect(classifyFollowUp('How was the data analysed?', history)).toMatchObject({ kind: 'scoped' });
   });
   it('extends a topic swap, and leaves a new question alone', () => {
-    expect(classifyFollowUp('What about children of parents with mental illness?', history)).toEqual({ kind: 'extended', previous: history[0].content });
+    expect(classifyFollowUp('What about children of parents with mental illness?', history)).toEqual({ kind: 'extended', previous: history[0].content, asks: ['children', 'parent', 'mental', 'ill'] });
     expect(classifyFollowUp('Do residential alternatives to hospital reduce coercion?', history)).toEqual({ kind: 'none' });
     expect(classifyFollowUp('How many participants were there?', [])).toEqual({ kind: 'none' });
+  });
+});
+
+describe('a follow-up over the bundled corpus', () => {
+  const residential = 'What did patients say about residential alternatives to hospital admission?';
+  it('that swaps in a topic no paper on the last one covers is refused, naming it: not answered about the last topic', async () => {
+    const first = await serviceFor(bundled).ask({ question: residential });
+    expect(first.citations[0].label).toMatch(/^Gilburt/);
+    const history = [{ role: 'user' as const, content: residential }, { role: 'assistant' as const, content: first.answer }];
+    const swapped = await serviceFor(bundled).ask({ question: 'What about children?', history });
+    expect(swapped.answerable).toBe(false);
+    expect(swapped.answer).toMatch(/do not mention “children”/);
+  });
+  it('that asks about "the data" is answered from the last answer\'s paper', async () => {
+    const first = await serviceFor(bundled).ask({ question: residential });
+    const history = [{ role: 'user' as const, content: residential }, { role: 'assistant' as const, content: first.answer, paperIds: first.citations.map((c) => c.paperId) }];
+    const how = await serviceFor(bundled).ask({ question: 'How was the data analysed?', history });
+    expect(how.scopedTo).toEqual(first.citations.map((c) => c.paperId));
+    expect(how.citations[0].label).toMatch(/^Gilburt/);
   });
 });
 

@@ -218,7 +218,9 @@ export class AnswerService {
     if (followUp.kind === 'none') return { question, gate: question, query: request.question, filters: request.filters };
     const joined = `${followUp.previous} ${request.question}`;
     if (followUp.kind === 'extended') {
-      const q = this.analyse(joined);
+      const asks = new Set(followUp.asks);
+      const analysed = this.analyse(joined);
+      const q = { ...analysed, terms: analysed.terms.map((t) => (asks.has(t.term) ? { ...t, required: true } : t)) };
       return { question: q, gate: q, query: joined, filters: request.filters };
     }
     // Scoped: answer from the previous answer's papers; without them in the history, from the papers

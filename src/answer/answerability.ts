@@ -54,7 +54,7 @@ export function focusScore(t: QuestionTerm): number {
 
 /** The question's focus terms that a paper lacks, under the fitted cut-offs. */
 export function lackingFocus(e: PaperEvidence, focus: Calibration['answerability']['focus']): QuestionTerm[] {
-  return e.missing.filter((t) => focusScore(t) >= (t.proper || t.qualifier ? focus.named : focus.plain));
+  return e.missing.filter((t) => t.required || focusScore(t) >= (t.proper || t.qualifier ? focus.named : focus.plain));
 }
 
 export interface AnswerabilityDecision {

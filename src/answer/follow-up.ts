@@ -4,7 +4,8 @@
 //   answered from those papers (the paperIds the previous answer carried in the history), and it is
 //   the new question that gets answered, not the old one again;
 // - one that swaps the topic of the last question ("What about children?"): it is searched with
-//   the last question's words plus its own.
+//   the last question's words plus its own, and what it swaps in is what it asks about, so a paper
+//   that does not mention it does not answer.
 import { contentTerms, words } from '../text/terms.js';
 import { isFrameTerm } from './question.js';
 
@@ -19,11 +20,11 @@ export type FollowUp =
   | { kind: 'none' }
   /** Answer `question` from `paperIds` (null: the papers of `previous`, found again); judge it with `previous` as its topic. */
   | { kind: 'scoped'; previous: string; paperIds: string[] | null }
-  /** Search and answer `previous + question`. */
-  | { kind: 'extended'; previous: string };
+  /** Search and answer `previous + question`; a paper must mention `asks`, the topic words the follow-up brings in. */
+  | { kind: 'extended'; previous: string; asks: string[] };
 
 const REFERS_BACK = new Set(['they', 'them', 'their', 'theirs', 'it', 'its', 'this', 'that', 'these', 'those', 'there', 'he', 'she', 'his', 'her']);
-const DEFINITE_BACK = /\b(the|this|that|these|those) (study|studies|paper|papers|article|authors?|researchers?|participants?|sample|findings?|results?|trial|programme|program|intervention|service)\b/i;
+const DEFINITE_BACK = /\b(the|this|that|these|those) (study|studies|paper|papers|article|authors?|researchers?|participants?|patients|respondents|sample|cohort|data|analysis|methods?|interviews?|survey|questionnaires?|findings?|results?|trial|programme|program|intervention|service)\b/i;
 const EXTENDS = /^\s*(and |but )?(what|how) about\b|^\s*(and|also|same for|and for|what if)\b/i;
 
 /**
@@ -32,10 +33,13 @@ const EXTENDS = /^\s*(and |but )?(what|how) about\b|^\s*(and|also|same for|and f
 export function classifyFollowUp(question: string, history: Turn[] = []): FollowUp {
   const previous = [...history].reverse().find((t) => t.role === 'user' && t.content.trim() && t.content.trim() !== question.trim());
   if (!previous) return { kind: 'none' };
-  const topic = contentTerms(question).filter((t) => !isFrameTerm(t));
+  // "the data" in "How was the data analysed?" points back, and is no topic of its own.
+  const pointer = DEFINITE_BACK.exec(question)?.[2];
+  const pointed = new Set(pointer ? contentTerms(pointer) : []);
+  const topic = contentTerms(question).filter((t) => !isFrameTerm(t) && !pointed.has(t));
   const earlier = new Set(history.filter((t) => t.role !== 'system').flatMap((t) => contentTerms(t.content)));
   const newTopic = topic.filter((t) => !earlier.has(t));
-  if (EXTENDS.test(question) && newTopic.length > 0) return { kind: 'extended', previous: previous.content.trim() };
+  if (EXTENDS.test(question) && newTopic.length > 0) return { kind: 'extended', previous: previous.content.trim(), asks: newTopic };
   const refersBack = words(question).some((w) => REFERS_BACK.has(w)) || DEFINITE_BACK.test(question);
   if ((refersBack && newTopic.length <= 1) || topic.length === 0) {
     const lastAnswer = [...history].reverse().find((t) => t.role === 'assistant');

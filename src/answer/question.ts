@@ -37,6 +37,8 @@ export interface QuestionTerm {
   novel: boolean;
   /** How much the word counts: idf × specificity. */
   weight: number;
+  /** What a follow-up swaps in ("children" in "What about children?"): a paper that lacks it does not answer. */
+  required: boolean;
 }
 
 export interface AnalysedQuestion {
@@ -162,6 +164,7 @@ export function analyseQuestion(text: string, stats: TermStats): AnalysedQuestio
         qualifier: token.qualifier,
         novel: token.population && !seen.has(token.phrase),
         weight: idf * spec,
+        required: false,
       });
     }
   }
