@@ -190,6 +190,9 @@ describe('follow-ups', () => {
     expect(classifyFollowUp('How many participants were there?', history)).toEqual({ kind: 'scoped', previous: history[0].content, paperIds: ['doi:x'] });
     expect(classifyFollowUp('What challenges did they identify?', history)).toMatchObject({ kind: 'scoped' });
     expect(classifyFollowUp('How was the data analysed?', history)).toMatchObject({ kind: 'scoped' });
+    expect(classifyFollowUp('And how was the data collected?', history)).toMatchObject({ kind: 'scoped' });
+    // "the findings" or "the data" beside a new topic word is a new question, not a pointer back.
+    expect(classifyFollowUp('What did the findings in Norway show?', history)).toEqual({ kind: 'none' });
   });
   it('extends a topic swap, and leaves a new question alone', () => {
     expect(classifyFollowUp('What about children of parents with mental illness?', history)).toEqual({ kind: 'extended', previous: history[0].content, asks: ['children', 'parent', 'mental', 'ill'] });
@@ -207,6 +210,9 @@ describe('a follow-up over the bundled corpus', () => {
     const swapped = await serviceFor(bundled).ask({ question: 'What about children?', history });
     expect(swapped.answerable).toBe(false);
     expect(swapped.answer).toMatch(/do not mention “children”/);
+    // Only the weightiest new word is required: "treatment" need not be there ("treating" is).
+    const coercive = await serviceFor(bundled).ask({ question: 'What about coercive treatment?', history });
+    expect(coercive.citations[0]?.label).toMatch(/^Gilburt/);
   });
   it('that asks about "the data" is answered from the last answer\'s paper', async () => {
     const first = await serviceFor(bundled).ask({ question: residential });

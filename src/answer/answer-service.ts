@@ -218,9 +218,12 @@ export class AnswerService {
     if (followUp.kind === 'none') return { question, gate: question, query: request.question, filters: request.filters };
     const joined = `${followUp.previous} ${request.question}`;
     if (followUp.kind === 'extended') {
-      const asks = new Set(followUp.asks);
+      // What the follow-up swaps in ("children") is what it asks about: its weightiest new word that
+      // some paper has is required of an answer. Other new words ("treatment" in "What about coercive
+      // treatment?") and words no paper has (perhaps spelt otherwise: "wellbeing") are left to the gate.
       const analysed = this.analyse(joined);
-      const q = { ...analysed, terms: analysed.terms.map((t) => (asks.has(t.term) ? { ...t, required: true } : t)) };
+      const asked = analysed.terms.filter((t) => followUp.asks.includes(t.term) && t.known).sort((a, b) => b.weight - a.weight)[0];
+      const q = { ...analysed, terms: analysed.terms.map((t) => (t === asked ? { ...t, required: true } : t)) };
       return { question: q, gate: q, query: joined, filters: request.filters };
     }
     // Scoped: answer from the previous answer's papers; without them in the history, from the papers

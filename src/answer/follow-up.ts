@@ -24,7 +24,9 @@ export type FollowUp =
   | { kind: 'extended'; previous: string; asks: string[] };
 
 const REFERS_BACK = new Set(['they', 'them', 'their', 'theirs', 'it', 'its', 'this', 'that', 'these', 'those', 'there', 'he', 'she', 'his', 'her']);
-const DEFINITE_BACK = /\b(the|this|that|these|those) (study|studies|paper|papers|article|authors?|researchers?|participants?|patients|respondents|sample|cohort|data|analysis|methods?|interviews?|survey|questionnaires?|findings?|results?|trial|programme|program|intervention|service)\b/i;
+const DEFINITE_BACK = /\b(the|this|that|these|those) (study|studies|paper|papers|article|authors?|researchers?|participants?|sample|data|analysis|methods?|interviews?|survey|questionnaires?|findings?|results?|trial|programme|program|intervention|service)\b/i;
+// How a study was done, asked of the study just cited: "How was the data analysed?", "And how were they recruited?".
+const HOW_IT_WAS_DONE = new Set(contentTerms('analysed analyzed analysis analyses collected recruited conducted interviewed selected coded sampled gathered'));
 const EXTENDS = /^\s*(and |but )?(what|how) about\b|^\s*(and|also|same for|and for|what if)\b/i;
 
 /**
@@ -36,12 +38,14 @@ export function classifyFollowUp(question: string, history: Turn[] = []): Follow
   // "the data" in "How was the data analysed?" points back, and is no topic of its own.
   const pointer = DEFINITE_BACK.exec(question)?.[2];
   const pointed = new Set(pointer ? contentTerms(pointer) : []);
-  const topic = contentTerms(question).filter((t) => !isFrameTerm(t) && !pointed.has(t));
+  const topic = contentTerms(question).filter((t) => !isFrameTerm(t) && !pointed.has(t) && !HOW_IT_WAS_DONE.has(t));
   const earlier = new Set(history.filter((t) => t.role !== 'system').flatMap((t) => contentTerms(t.content)));
   const newTopic = topic.filter((t) => !earlier.has(t));
   if (EXTENDS.test(question) && newTopic.length > 0) return { kind: 'extended', previous: previous.content.trim(), asks: newTopic };
-  const refersBack = words(question).some((w) => REFERS_BACK.has(w)) || DEFINITE_BACK.test(question);
-  if ((refersBack && newTopic.length <= 1) || topic.length === 0) {
+  // A pronoun refers back even beside one new word ("What challenges did they identify?"); "the
+  // data" or "the findings" only with none ("What did the findings in Norway show?" is a new question).
+  const pronoun = words(question).some((w) => REFERS_BACK.has(w));
+  if ((pronoun && newTopic.length <= 1) || (pointer && newTopic.length === 0) || topic.length === 0) {
     const lastAnswer = [...history].reverse().find((t) => t.role === 'assistant');
     return { kind: 'scoped', previous: previous.content.trim(), paperIds: lastAnswer?.paperIds?.length ? lastAnswer.paperIds : null };
   }
