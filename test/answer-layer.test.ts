@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { analyseQuestion, asksAboutEffect, type TermStats } from '../src/answer/question.js';
 import { TermSet } from '../src/text/term-set.js';
 import { words, contentTerms } from '../src/text/terms.js';
-import { specificity } from '../src/text/everyday-words.js';
+import { isEnglishWord, specificity } from '../src/text/everyday-words.js';
 import { spellsOut } from '../src/answer/paper-text.js';
 import { paperEvidence } from '../src/answer/paper-evidence.js';
 import { focusScore } from '../src/answer/answerability.js';
@@ -146,6 +146,9 @@ describe('respelling a misspelt word', () => {
     for (const q of ['What did carers say about peer support?', 'Does omental surgery reduce stigma?', 'Do statins reduce self-stigma?', 'Does peer support help police officers?', 'What did patients in Wales say?', 'Was marginalisation reduced?']) {
       expect(respell(q, stats).respelled, q).toEqual([]);
     }
+    // "carers" is British and written English, which subtitles rarely use; the dictionary knows it.
+    expect(isEnglishWord('carers')).toBe(true);
+    expect(isEnglishWord('reponse')).toBe(false);
     expect(respellWord('stigm', stats)).toBeNull(); // too short to guess
     expect(respellWord('xqzvkwj', stats)).toBeNull(); // nothing a slip away
   });

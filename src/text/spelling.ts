@@ -5,7 +5,8 @@
 //
 // Only those two slips, because the others make real words out of real words: a letter too many
 // or a letter changed turns "carers" into "cares", "statins" into "statics", "omental" into
-// "mental", and the spoken-English list that guards real words knows few medical ones. The
+// "mental", and the word lists that guard real words (spoken American English, and SCOWL's
+// dictionary for written and British words) know few medical ones. The
 // replacement must itself be a word of spoken English ("response", not a string that merely
 // stems like one). Names are left alone ("ReConect" may be a programme's name, or a typo of one),
 // and a word the library lacks is a reason to refuse, which respelling must not hide.
@@ -45,7 +46,7 @@ function documentFrequency(w: string, stats: TermStats): number {
 
 /** Whether `w` may be a misspelling: long enough, letters only, and unknown to the library and to English. */
 function misspelt(w: string, stats: TermStats): boolean {
-  return w.length >= MIN_LENGTH && /^[a-z]+$/.test(w) && !isStopword(w) && !isEnglishWord(w) && documentFrequency(w, stats) === 0;
+  return w.length >= MIN_LENGTH && /^[a-z]+$/.test(w) && !isStopword(w) && documentFrequency(w, stats) === 0 && !isEnglishWord(w);
 }
 
 /** The library's word `word` is a slip away from, when `word` is a misspelling; otherwise null. */
