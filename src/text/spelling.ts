@@ -1,15 +1,15 @@
 // A misspelt word finds nothing: "reponse" is in no abstract, so the question is searched without
 // it and then refused for lacking it. Before anything else reads the question, a word that neither
-// the library nor spoken English knows is replaced by a word of both that it is a typing slip
-// away from: one letter left out ("suport", "reponse") or two letters swapped ("stigam").
+// the library nor English knows is replaced by a word of both that it is a typing slip away from:
+// one letter left out ("suport", "reponse") or two letters swapped ("stigam").
 //
 // Only those two slips, because the others make real words out of real words: a letter too many
 // or a letter changed turns "carers" into "cares", "statins" into "statics", "omental" into
 // "mental", and the word lists that guard real words (spoken American English, and SCOWL's
-// dictionary for written and British words) know few medical ones. The
-// replacement must itself be a word of spoken English ("response", not a string that merely
-// stems like one). Names are left alone ("ReConect" may be a programme's name, or a typo of one),
-// and a word the library lacks is a reason to refuse, which respelling must not hide.
+// dictionary for written and British words) know few medical ones. The replacement must itself
+// be an English word ("response", not a string that merely stems like one). Names are left alone
+// ("ReConect" may be a programme's name, or a typo of one), and a word the library lacks is a
+// reason to refuse, which respelling must not hide.
 import { isStopword, stemOnce, words } from './terms.js';
 import { isEnglishWord } from './everyday-words.js';
 import type { TermStats } from '../store/lexical-index.js';
