@@ -23,9 +23,7 @@ export function looksLikeRis(text: string): boolean {
  * @example parseRis('TY  - JOUR\nTI  - Peer support\nPY  - 2019\nER  - ')[0].title // 'Peer support'
  */
 export function parseRis(text: string, onUnclosed: (line: number) => void = () => {}): RawPaper[] {
-  const records = parseTaggedRecords(text, RIS_FORMAT);
-  for (const r of records) if (!r.closed) onUnclosed(r.line);
-  return records.map((r) => ({
+  return parseTaggedRecords(text, RIS_FORMAT, onUnclosed).map((r) => ({
     line: r.line,
     // ST, the short title, when a record has no full one (some EndNote and Ovid exports).
     title: first(r, 'TI', 'T1', 'CT', 'ST', 'BT'),

@@ -21,9 +21,7 @@ export function looksLikeWos(text: string): boolean {
 
 /** A record that no "ER" line closes is kept as far as it goes, and `onUnclosed` is told (see parseRis). */
 export function parseWos(text: string, onUnclosed: (line: number) => void = () => {}): RawPaper[] {
-  const records = parseTaggedRecords(text, WOS_FORMAT);
-  for (const r of records) if (!r.closed) onUnclosed(r.line);
-  return records.map((r) => {
+  return parseTaggedRecords(text, WOS_FORMAT, onUnclosed).map((r) => {
     const full = all(r, 'AF');
     return {
       line: r.line,

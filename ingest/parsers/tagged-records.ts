@@ -6,11 +6,6 @@ export interface TaggedRecord {
   /** 1-based line where the record starts. */
   line: number;
   fields: Map<string, string[]>;
-  /**
-   * For a format whose records end with a tag: false when this one did not (the next record's
-   * start tag, or the end of the file, came first), which is how a cut-off export looks.
-   */
-  closed: boolean;
 }
 
 export interface TaggedFormat {
@@ -30,17 +25,23 @@ export interface TaggedFormat {
 }
 
 /**
- * Reads tagged records. Lines outside any record (export banners, "1.") are skipped.
+ * Reads tagged records. Lines outside any record (export banners, "1.") are skipped. In a format
+ * whose records end with a tag, a record that does not (the next record's start tag, or the end of
+ * the file, came first: how a cut-off export looks) is kept as far as it goes, and `onUnclosed`
+ * is told its line.
  * @example parseTaggedRecords('TY  - JOUR\nTI  - A\nER  - ', RIS_FORMAT)[0].fields.get('TI') // ['A']
  */
-export function parseTaggedRecords(text: string, format: TaggedFormat): TaggedRecord[] {
+export function parseTaggedRecords(text: string, format: TaggedFormat, onUnclosed: (line: number) => void = () => {}): TaggedRecord[] {
   const records: TaggedRecord[] = [];
   let current: TaggedRecord | null = null;
   let lastTag: string | null = null;
   let sawStart = false;
 
   const close = (closed: boolean) => {
-    if (current && current.fields.size > 0) records.push({ ...current, closed: closed || !format.endTag });
+    if (current && current.fields.size > 0) {
+      records.push(current);
+      if (!closed && format.endTag) onUnclosed(current.line);
+    }
     current = null;
     lastTag = null;
   };
@@ -66,7 +67,7 @@ export function parseTaggedRecords(text: string, format: TaggedFormat): TaggedRe
         // tagged line between records is a trailer (Ovid puts "NL  - …" after ER), not a record.
         if (!current && tag !== format.startTag && format.endTag && sawStart) return;
         if (tag === format.startTag) sawStart = true;
-        current = { line: i + 1, fields: new Map(), closed: false };
+        current = { line: i + 1, fields: new Map() };
       }
       const values = current.fields.get(tag) ?? [];
       values.push(value);

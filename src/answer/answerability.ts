@@ -63,12 +63,8 @@ export interface AnswerabilityDecision {
   probability: number;
   /** Papers that answer: the best one past the threshold, and others that reach `extraPaper` on their own. */
   answering: JudgedPaper[];
-  /** Every retrieved paper, judged, most probable first. */
+  /** Every retrieved paper that has something to quote, judged: those lacking fewest focus terms first, then the most probable. */
   judged: JudgedPaper[];
-  /** For a refusal: the focus terms the closest paper lacks (or, lacking none, its missing topic words), rarest first. */
-  missing: QuestionTerm[];
-  /** For a refusal: topic words the closest paper does cover. */
-  covered: QuestionTerm[];
 }
 
 /**
@@ -83,13 +79,10 @@ export function decideAnswerability(evidence: PaperEvidence[], calibration: Cali
     .sort((a, b) => a.lacking.length - b.lacking.length || b.probability - a.probability || a.evidence.rank - b.evidence.rank);
   const passing = judged.filter((j) => j.probability >= model.threshold && j.lacking.length === 0);
   const answering = passing.filter((j, i) => i === 0 || j.probability >= model.extraPaper);
-  const top = judged[0];
   return {
     answerable: answering.length > 0,
     probability: Math.max(0, ...judged.filter((j) => j.lacking.length === 0).map((j) => j.probability)),
     answering,
     judged,
-    missing: top ? (top.lacking.length ? top.lacking : top.evidence.missing) : [],
-    covered: top?.evidence.covered ?? [],
   };
 }

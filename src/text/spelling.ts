@@ -52,7 +52,11 @@ function misspelt(w: string, stats: TermStats): boolean {
 /** The library's word `word` is a slip away from, when `word` is a misspelling; otherwise null. */
 export function respellWord(word: string, stats: TermStats): string | null {
   const w = word.toLowerCase();
-  if (!misspelt(w, stats)) return null;
+  return misspelt(w, stats) ? nearestSlip(w, stats) : null;
+}
+
+/** The English word of the library, most abstracts first, that the misspelt `w` is a slip away from. */
+function nearestSlip(w: string, stats: TermStats): string | null {
   let best: string | null = null;
   let bestDf = 0;
   for (const v of slipsAway(w)) {
@@ -79,7 +83,7 @@ export function respell(text: string, stats: TermStats): { text: string; respell
     const fixed = parts.map((part, i) => {
       const name = /\p{Lu}/u.test(part) && !(opening && i === 0 && /^\p{Lu}\p{Ll}+$/u.test(part));
       if (name || !misspelt(part.toLowerCase(), stats) || ++tries > MAX_TRIES) return part;
-      const to = respellWord(part, stats);
+      const to = nearestSlip(part.toLowerCase(), stats);
       if (!to) return part;
       respelled.push({ from: part, to });
       return /^\p{Lu}/u.test(part) ? to[0].toUpperCase() + to.slice(1) : to;
